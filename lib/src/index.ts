@@ -1,1 +1,3 @@
 export * from "./random";
+export * from "./backend";
+export * as plot from "./plot";

@@ -1,0 +1,3 @@
+export * from "./figure";
+export { show, figureBundle, displayBundle, ensureLibrary, reloadLibrary, inNotebook, LiveOutput, LIBRARY_MARKER } from "./display";
+export type { MimeBundle, BundleOptions } from "./display";

@@ -1,0 +1,83 @@
+// Headless Chromium for the runner: static PNGs of figures, and the check
+// that every figure of an exported HTML page is drawn.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
+
+const require = createRequire(import.meta.url);
+
+/** Path of a Chromium/Chrome binary, or null. CHROMIUM_PATH overrides the search. */
+export function findChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  const which = spawnSync("sh", ["-c", "command -v chromium chromium-browser google-chrome | head -n1"], { encoding: "utf8" });
+  return which.stdout.trim() || null;
+}
+
+// Flags for a closed network and a root user, as this project's machines need.
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];
+
+export async function launchBrowser(executablePath) {
+  const { chromium } = require("playwright-core");
+  return chromium.launch({ executablePath, headless: true, args: ARGS });
+}
+
+/** A page with plotly.js loaded, that turns figure specs into PNG (base64). */
+export async function figureRenderer(browser) {
+  const page = await browser.newPage();
+  await page.setContent("<!doctype html><html><body></body></html>");
+  await page.addScriptTag({ path: require.resolve("plotly.js-dist-min/plotly.min.js", { paths: [require.resolve("@rnn-course/lib")] }) });
+  return {
+    async png(spec) {
+      const width = typeof spec.layout?.width === "number" ? spec.layout.width : 900;
+      const height = typeof spec.layout?.height === "number" ? spec.layout.height : 450;
+      const url = await page.evaluate(
+        ({ spec, width, height }) =>
+          window.Plotly.toImage(
+            { data: spec.data, layout: { ...spec.layout, width, height }, config: spec.config ?? {} },
+            { format: "png", width, height, scale: 1.5 },
+          ),
+        { spec, width, height },
+      );
+      return url.replace(/^data:image\/png;base64,/, "");
+    },
+    close: () => page.close(),
+  };
+}
+
+/**
+ * Opens an exported HTML page and waits until each of its course figures has
+ * been drawn by plotly.js. Returns { figures, drawn, errors }.
+ */
+export async function checkHtml(browser, file, timeoutMs = 60000) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: timeoutMs });
+  const count = () =>
+    page.evaluate(() => ({
+      figures: document.querySelectorAll(".rnn-course-figure").length,
+      drawn: document.querySelectorAll(".rnn-course-figure .main-svg").length > 0
+        ? [...document.querySelectorAll(".rnn-course-figure")].filter((el) => el.querySelector(".main-svg")).length
+        : 0,
+    }));
+  const deadline = Date.now() + timeoutMs;
+  let result = await count();
+  while (result.drawn < result.figures && Date.now() < deadline && errors.length === 0) {
+    await page.waitForTimeout(250);
+    result = await count();
+  }
+  await page.close();
+  return { ...result, errors };
+}

@@ -1,0 +1,61 @@
+// Finding the Python that has Jupyter, and the environment that makes the
+// course's own kernelspec visible to it (never the user's global Jupyter).
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const KERNEL_NAME = "tslab-rnn-course";
+
+/** The environment for Jupyter processes: our kernelspec first on JUPYTER_PATH. */
+export function jupyterEnv(extra = {}) {
+  const own = path.join(ROOT, "jupyter");
+  const inherited = process.env.JUPYTER_PATH;
+  return {
+    ...process.env,
+    JUPYTER_PATH: inherited ? `${own}${path.delimiter}${inherited}` : own,
+    ...extra,
+  };
+}
+
+/**
+ * The first Python that can import all `modules`. The `python3` first on PATH
+ * is often a pyenv or venv without Jupyter while Debian's /usr/bin/python3 has
+ * it, so several candidates are tried; RNN_COURSE_PYTHON overrides them.
+ */
+export function findPython(modules) {
+  const candidates = [process.env.RNN_COURSE_PYTHON, "python3", "/usr/bin/python3", "python"].filter(Boolean);
+  const tried = [];
+  for (const python of [...new Set(candidates)]) {
+    const probe = spawnSync(python, ["-c", `import ${modules.join(", ")}`], { encoding: "utf8" });
+    if (probe.status === 0) return python;
+    tried.push(`${python}: ${probe.error ? "not found" : (probe.stderr.trim().split("\n").pop() || "failed")}`);
+  }
+  throw new Error(
+    `no Python with ${modules.join(", ")} was found (tried ${tried.join("; ")}).\n` +
+      "Install Jupyter: on Debian/Ubuntu `sudo apt-get install jupyter-nbconvert jupyter-notebook python3-nbclient`, " +
+      "elsewhere `pip install nbclient nbconvert jupyterlab`; or point RNN_COURSE_PYTHON at a Python that has them.",
+  );
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Rebuilds lib/dist when a source file is newer than the build (notebooks import the build). */
+export function ensureLibraryBuilt() {
+  const built = path.join(ROOT, "lib", "dist", "index.js");
+  const stale = !existsSync(built) || newestMtime(path.join(ROOT, "lib", "src")) > statSync(built).mtimeMs;
+  if (!stale) return;
+  console.log("Building lib (its sources changed since the last build)...");
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "lib")], {
+    stdio: "inherit",
+  });
+  if (tsc.status !== 0) throw new Error("building lib failed: fix the TypeScript errors above");
+}

@@ -1,0 +1,30 @@
+// `npm run lab`: opens the course in JupyterLab (or classic Notebook) with the
+// course's tslab kernel registered for this project only.
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { ROOT, KERNEL_NAME, findPython, jupyterEnv, ensureLibraryBuilt } from "./jupyter.mjs";
+
+function hasModule(python, module) {
+  return spawnSync(python, ["-c", `import ${module}`]).status === 0;
+}
+
+try {
+  ensureLibraryBuilt();
+  const python = findPython(["jupyter_client"]);
+  const app = hasModule(python, "jupyterlab") ? "jupyterlab" : hasModule(python, "notebook") ? "notebook" : null;
+  if (!app) {
+    throw new Error(
+      `${python} has neither JupyterLab nor Notebook. Install one: ` +
+        "`sudo apt-get install jupyter-notebook` (Debian/Ubuntu) or `pip install jupyterlab`.",
+    );
+  }
+  console.log(`Opening the course with ${app} (${python}); choose the kernel "TypeScript (RNN course)" [${KERNEL_NAME}].`);
+  const child = spawn(python, ["-m", app, `--notebook-dir=${path.join(ROOT, "notebooks")}`, ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env: jupyterEnv(),
+  });
+  child.on("exit", (code) => process.exit(code ?? 0));
+} catch (e) {
+  console.error(`npm run lab: ${e.message}`);
+  process.exit(1);
+}
