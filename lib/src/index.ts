@@ -1,3 +1,7 @@
 export * from "./random";
 export * from "./backend";
 export * as plot from "./plot";
+export * as text from "./text";
+export * as ngram from "./ngram";
+export * as data from "./data";
+export * as nn from "./nn";

@@ -1,0 +1,2 @@
+/** Corpora used by the course, read from installed packages. */
+export * from "./mobyDick";

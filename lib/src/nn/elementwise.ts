@@ -1,0 +1,155 @@
+/**
+ * Small element-wise helpers shared by the layers: activations, bias
+ * broadcasting, column slices and concatenations, default initial weights.
+ * Each is a plain loop, so a student can read exactly what happens; the heavy
+ * work (matrix products) lives in linalg.ts.
+ */
+import { Matrix, DType, Parameter } from "./tensor";
+import { Sequence } from "./sequence";
+import { Random } from "../random";
+
+/** σ(x) = 1 / (1 + e^(−x)), written to stay finite for large |x|. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x); // e^x ≤ 1 here, so no overflow
+  return e / (1 + e);
+}
+
+/** m ← tanh(m), element-wise; returns m. */
+export function tanhInPlace(m: Matrix): Matrix {
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) d[i] = Math.tanh(d[i]);
+  return m;
+}
+
+/** m ← σ(m), element-wise; returns m. */
+export function sigmoidInPlace(m: Matrix): Matrix {
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) d[i] = sigmoid(d[i]);
+  return m;
+}
+
+/** Broadcast a bias row over a batch: z[i, :] += b[0, :]. */
+export function addBias(z: Matrix, b: Matrix): void {
+  if (b.rows !== 1 || b.cols !== z.cols) {
+    throw new Error(`addBias: bias: expected shape [1, ${z.cols}], got [${b.rows}, ${b.cols}]`);
+  }
+  const Z = z.data, B = b.data, n = z.cols;
+  for (let i = 0; i < z.rows; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) Z[row + j] += B[j];
+  }
+}
+
+/**
+ * The bias gradient: db[0, j] += Σ_i dz[i, j]. A bias is added to every row,
+ * so (like any repeated weight) its gradient is the sum over the rows.
+ */
+export function addColumnSums(db: Matrix, dz: Matrix): void {
+  if (db.rows !== 1 || db.cols !== dz.cols) {
+    throw new Error(`addColumnSums: bias gradient: expected shape [1, ${dz.cols}], got [${db.rows}, ${db.cols}]`);
+  }
+  const D = db.data, Z = dz.data, n = dz.cols;
+  for (let i = 0; i < dz.rows; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) D[j] += Z[row + j];
+  }
+}
+
+/** [a, b] side by side: rows must match; result has a.cols + b.cols columns. */
+export function concatColumns(parts: Matrix[]): Matrix {
+  if (parts.length === 0) throw new Error("concatColumns: nothing to concatenate");
+  const { rows, dtype } = parts[0];
+  parts.forEach((p, i) => {
+    if (p.rows !== rows) throw new Error(`concatColumns: part ${i} has ${p.rows} rows, part 0 has ${rows}`);
+  });
+  const cols = parts.reduce((s, p) => s + p.cols, 0);
+  const out = Matrix.zeros(rows, cols, dtype);
+  for (let i = 0; i < rows; i++) {
+    let offset = i * cols;
+    for (const p of parts) {
+      out.data.set(p.data.subarray(i * p.cols, (i + 1) * p.cols), offset);
+      offset += p.cols;
+    }
+  }
+  return out;
+}
+
+/** Columns [from, to) of m, as a copy. The inverse of `concatColumns`. */
+export function sliceColumns(m: Matrix, from: number, to: number): Matrix {
+  if (!(0 <= from && from <= to && to <= m.cols)) {
+    throw new Error(`sliceColumns: [${from}, ${to}) is not inside the ${m.cols} columns`);
+  }
+  const w = to - from;
+  const out = Matrix.zeros(m.rows, w, m.dtype);
+  for (let i = 0; i < m.rows; i++) out.data.set(m.data.subarray(i * m.cols + from, i * m.cols + to), i * w);
+  return out;
+}
+
+/** A sequence with the same steps and batch as `like`, holding `data`. */
+export function sequenceLike(like: Sequence, data: Matrix): Sequence {
+  return new Sequence(like.steps, like.batch, data);
+}
+
+/**
+ * The default initial weights of the core layers: Gaussian with standard
+ * deviation 1/√fanIn (Var(W) = 1/n_in, "Xavier" as Caffe has it), so a
+ * product x·W keeps roughly the scale of x (pass `std` to choose another).
+ * Other schemes (Glorot, orthogonal…) can overwrite `.value` afterwards.
+ */
+export function gaussianParameter(
+  name: string, rows: number, cols: number, rng: Random, dtype: DType, std = 1 / Math.sqrt(rows),
+): Parameter {
+  const m = Matrix.zeros(rows, cols, dtype);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
+  return new Parameter(name, m);
+}
+
+/** A parameter of zeros (biases). */
+export function zeroParameter(name: string, rows: number, cols: number, dtype: DType): Parameter {
+  return new Parameter(name, Matrix.zeros(rows, cols, dtype));
+}
+
+/** What every core layer's constructor takes: the random stream for its initial weights, and a precision. */
+export interface LayerOptions {
+  /** Draws the initial weights (pass a fork per layer so layers differ). */
+  rng: Random;
+  /** Precision of the parameters, and so of every computation (default float32). */
+  dtype?: DType;
+  /** Prefix of the parameter names, e.g. "enc" gives "enc.Wxh" (default: the layer's kind). */
+  name?: string;
+}
+
+/**
+ * Throws unless m has shape [rows, cols], naming the layer, the tensor and
+ * what the dimensions mean, e.g. "RNN: input x: expected shape [T·B, input] =
+ * [12, 3], got [12, 5]".
+ */
+export function expectShape(layer: string, tensor: string, m: Matrix, rows: number, cols: number, meaning: string): void {
+  if (m.rows !== rows || m.cols !== cols) {
+    throw new Error(`${layer}: ${tensor}: expected shape ${meaning} = [${rows}, ${cols}], got [${m.rows}, ${m.cols}]`);
+  }
+}
+
+/** Throws unless m has the layer's precision (mixing float32 and float64 is always a mistake). */
+export function expectDType(layer: string, tensor: string, m: Matrix, dtype: DType): void {
+  if (m.dtype !== dtype) throw new Error(`${layer}: ${tensor} is ${m.dtype} but the parameters are ${dtype}`);
+}
+
+/**
+ * [h_{−1}; h_0; …; h_{T−2}] as one [T·B, hidden] matrix: the state each step
+ * STARTED from, aligned row by row with that step's dz, so that
+ * dWhh = Σ_t h_{t−1}ᵀ·dz_t is a single product.
+ */
+export function previousStates(first: Matrix, h: Sequence): Matrix {
+  const n = h.batch * h.features;
+  const out = Matrix.zeros(h.steps * h.batch, h.features, h.data.dtype);
+  out.data.set(first.data, 0);
+  out.data.set(h.data.data.subarray(0, (h.steps - 1) * n), n);
+  return out;
+}
+
+/** Throws unless a layer size is a positive integer. */
+export function expectSize(layer: string, what: string, n: number): void {
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${layer}: ${what} must be a positive integer, got ${n}`);
+}

@@ -1,0 +1,371 @@
+/**
+ * Long short-term memory (LSTM), with the variants studied in "LSTM: A Search
+ * Space Odyssey" (Greff et al.): peephole connections, coupled input and forget
+ * gates (CIFG), and the original 1997 cell without a forget gate.
+ *
+ * One step, for a batch of rows (⊙ is the element-wise product):
+ *
+ *   i_t = σ(x_t W_xi + h_{t−1} W_hi + b_i)        input gate: how much to write
+ *   f_t = σ(x_t W_xf + h_{t−1} W_hf + b_f)        forget gate: how much to keep
+ *   g_t = tanh(x_t W_xg + h_{t−1} W_hg + b_g)     candidate c̃: what to write
+ *   o_t = σ(x_t W_xo + h_{t−1} W_ho + b_o)        output gate: how much to show
+ *   c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t               the cell, the "conveyor belt"
+ *   h_t = o_t ⊙ tanh(c_t)
+ *
+ * The four pre-activations come from ONE fused weight per input: W_x is
+ * [input, 4H] and W_h is [H, 4H], their column blocks in the order i, f, g, o
+ * (PyTorch's order, so its `weight_ih_l0` is our W_x transposed). A variant
+ * without a gate simply has no block for it, so no weight is ever unused.
+ *
+ * Variants:
+ *   - `peephole`: the gates also look at the cell. i and f see c_{t−1}; o sees
+ *     the new c_t. The peephole weights are diagonal (one per unit), so the
+ *     term is p ⊙ c, not a product with a matrix.
+ *   - `coupledInputForget` (CIFG): i_t = 1 − f_t. The cell writes exactly as
+ *     much as it forgets.
+ *   - `noForgetGate`: f_t = 1, Hochreiter & Schmidhuber's 1997 cell. The belt
+ *     never forgets, so c can grow without bound.
+ *
+ * Backward (through time, last step first). dh_t comes from the outputs at
+ * step t; dh_next and dc_next from step t+1 (from `dLast` at the last step):
+ *
+ *   dH    = dh_t + dh_next
+ *   dz_o  = dH ⊙ tanh(c_t) ⊙ o(1 − o)                        (σ′ = σ(1 − σ))
+ *   dc    = dc_next + dH ⊙ o ⊙ (1 − tanh²(c_t))  [+ dz_o ⊙ p_o]
+ *   dz_i  = dc ⊙ g ⊙ i(1 − i)
+ *   dz_f  = dc ⊙ c_{t−1} ⊙ f(1 − f)          (CIFG: dc ⊙ (c_{t−1} − g) ⊙ f(1 − f))
+ *   dz_g  = dc ⊙ i ⊙ (1 − g²)
+ *   dc_next ← dc ⊙ f  [+ dz_i ⊙ p_i + dz_f ⊙ p_f]   the belt: only f scales it
+ *   dh_next ← dz_t · W_hᵀ
+ *
+ * and at the end, one product each over all steps stacked as rows:
+ * dW_x = Σ_t x_tᵀ dz_t,  dW_h = Σ_t h_{t−1}ᵀ dz_t,  db = Σ dz_t,  dx_t = dz_t W_xᵀ.
+ */
+import { Matrix, Parameter, DType } from "./tensor";
+import { Sequence } from "./sequence";
+import { linalg, addInPlace } from "./linalg";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward } from "./layer";
+import {
+  LayerOptions, sigmoid, addBias, addColumnSums, gaussianParameter, zeroParameter,
+  sequenceLike, previousStates, expectShape, expectDType, expectSize,
+} from "./elementwise";
+
+/** The LSTM's gates; `g` is the candidate cell value c̃. */
+export type LSTMGate = "i" | "f" | "g" | "o";
+
+/** Options of {@link LSTM}: the common layer options plus the Odyssey variants. */
+export interface LSTMOptions extends LayerOptions {
+  /** Gates also see the cell state (i, f see c_{t−1}; o sees c_t). Default false. */
+  peephole?: boolean;
+  /** CIFG: the input gate is 1 − forget gate. Default false. */
+  coupledInputForget?: boolean;
+  /** The 1997 LSTM: no forget gate (f = 1). Default false. */
+  noForgetGate?: boolean;
+  /**
+   * Initial bias of the forget gate. Default 1, so the cell starts out
+   * remembering (Gers et al. 2000; Jozefowicz et al. 2015). Not allowed with
+   * `noForgetGate`.
+   */
+  forgetBias?: number;
+}
+
+/** What the LSTM forward pass keeps for its backward pass. */
+export interface LSTMCache {
+  /** The inputs (dW_x needs them). */
+  x: Sequence;
+  /** The state before the first step. */
+  h0: Matrix;
+  c0: Matrix;
+  /** Gate activations, [T·B, gates·H], one H-wide block per gate in `gateOrder`. */
+  gates: Matrix;
+  /** The cell state c_t at every step, [T·B, H]. */
+  c: Sequence;
+  /** tanh(c_t) at every step, [T·B, H]. */
+  tanhC: Matrix;
+}
+
+/** Rows [from, from + count) of m, sharing its memory. */
+function rows(m: Matrix, from: number, count: number): Matrix {
+  return new Matrix(count, m.cols, m.data.subarray(from * m.cols, (from + count) * m.cols));
+}
+
+/**
+ * An LSTM layer over time-major sequences ({@link RecurrentLayer}). The state
+ * is `{ h, c }`. The backward pass is written out by hand, step by step,
+ * including the gradient along the cell: dc_{t−1} = dc_t ⊙ f_t (+ peephole terms).
+ */
+export class LSTM implements RecurrentLayer<LSTMCache> {
+  /** The variant, as constructed (see {@link LSTMOptions}). */
+  readonly peephole: boolean;
+  readonly coupledInputForget: boolean;
+  readonly noForgetGate: boolean;
+  /** The gate blocks of the fused weights, in column order (variants drop i or f). */
+  readonly gateOrder: readonly LSTMGate[];
+  /** Input weights, [input, gates·H]. */
+  readonly Wx: Parameter;
+  /** Recurrent weights, [H, gates·H]. */
+  readonly Wh: Parameter;
+  /** Biases, [1, gates·H]. */
+  readonly b: Parameter;
+  /** Input-gate peephole p_i [1, H], on c_{t−1} (only with `peephole`, and not with CIFG). */
+  readonly pi?: Parameter;
+  /** Forget-gate peephole p_f [1, H], on c_{t−1} (only with `peephole`, and not without a forget gate). */
+  readonly pf?: Parameter;
+  /** Output-gate peephole p_o [1, H], on the new c_t (only with `peephole`). */
+  readonly po?: Parameter;
+
+  /** Weights start Gaussian with std 1/√fan-in, drawn from `options.rng`; biases at 0 except the forget gate's. */
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: LSTMOptions,
+  ) {
+    expectSize("LSTM", "inputSize", inputSize);
+    expectSize("LSTM", "hiddenSize", hiddenSize);
+    const name = options.name ?? "lstm";
+    if (options.coupledInputForget && options.noForgetGate) {
+      throw new Error("LSTM: coupledInputForget and noForgetGate conflict: CIFG sets i = 1 − f, and without a forget gate (f = 1) the input gate would be 0 forever");
+    }
+    if (options.noForgetGate && options.forgetBias !== undefined) {
+      throw new Error("LSTM: forgetBias conflicts with noForgetGate: there is no forget gate to bias");
+    }
+    this.peephole = options.peephole ?? false;
+    this.coupledInputForget = options.coupledInputForget ?? false;
+    this.noForgetGate = options.noForgetGate ?? false;
+    this.gateOrder = (["i", "f", "g", "o"] as const).filter(
+      (gate) => !(gate === "i" && this.coupledInputForget) && !(gate === "f" && this.noForgetGate),
+    );
+
+    const dtype = options.dtype ?? "float32";
+    const rng = options.rng;
+    const H = hiddenSize, G = this.gateOrder.length * H;
+    this.Wx = gaussianParameter(`${name}.Wx`, inputSize, G, rng, dtype);
+    this.Wh = gaussianParameter(`${name}.Wh`, H, G, rng, dtype);
+    this.b = zeroParameter(`${name}.b`, 1, G, dtype);
+    const f = this.offset("f");
+    if (f >= 0) this.b.value.data.fill(options.forgetBias ?? 1, f, f + H);
+    if (this.peephole) {
+      // Zero peepholes: the layer starts as a plain LSTM and learns how much to look at c.
+      if (this.offset("i") >= 0) this.pi = zeroParameter(`${name}.pi`, 1, H, dtype);
+      if (f >= 0) this.pf = zeroParameter(`${name}.pf`, 1, H, dtype);
+      this.po = zeroParameter(`${name}.po`, 1, H, dtype);
+    }
+  }
+
+  /** Precision of the parameters. */
+  get dtype(): DType {
+    return this.Wx.value.dtype;
+  }
+
+  /** Column where a gate's block starts in the fused weights, or −1 if the variant has no such gate. */
+  offset(gate: LSTMGate): number {
+    const index = this.gateOrder.indexOf(gate);
+    return index < 0 ? -1 : index * this.hiddenSize;
+  }
+
+  /** W_x, W_h, b, then the peepholes that exist. */
+  parameters(): Parameter[] {
+    const ps = [this.Wx, this.Wh, this.b];
+    for (const p of [this.pi, this.pf, this.po]) if (p) ps.push(p);
+    return ps;
+  }
+
+  /** h = 0 and c = 0, [batch, hidden] each. */
+  initialState(batch: number, dtype: DType = this.dtype): RecurrentState {
+    return { h: Matrix.zeros(batch, this.hiddenSize, dtype), c: Matrix.zeros(batch, this.hiddenSize, dtype) };
+  }
+
+  /** Runs all T steps from `first` (default: zeros; a given state needs both h and c). */
+  forward(x: Sequence, first?: RecurrentState): RecurrentForward<LSTMCache> {
+    const T = x.steps, B = x.batch, H = this.hiddenSize, G = this.gateOrder.length * H;
+    expectShape("LSTM", "input x", x.data, T * B, this.inputSize, "[T·B, input]");
+    expectDType("LSTM", "input x", x.data, this.dtype);
+    const { h: h0, c: c0 } = this.checkFirst(first, B);
+    const la = linalg();
+    const [oi, of, og, oo] = [this.offset("i"), this.offset("f"), this.offset("g"), this.offset("o")];
+    const pi = this.pi?.value.data, pf = this.pf?.value.data, po = this.po?.value.data;
+
+    // The input's share of every pre-activation, for ALL steps in one product; the bias joins it here.
+    const XW = la.matmul(x.data, this.Wx);
+    addBias(XW, this.b.value);
+
+    const gates = Matrix.zeros(T * B, G, this.dtype);
+    const h = Sequence.zeros(T, B, H, this.dtype);
+    const c = Sequence.zeros(T, B, H, this.dtype);
+    const tanhC = Matrix.zeros(T * B, H, this.dtype);
+    let hPrev = h0, cPrev = c0;
+    for (let t = 0; t < T; t++) {
+      // The recurrence: one product gives the share of h_{t−1} in all gates at once.
+      const Z = la.matmul(hPrev, this.Wh);
+      const z = Z.data, xw = XW.data, a = gates.data, cp = cPrev.data;
+      const ct = c.data.data, hd = h.data.data, tc = tanhC.data;
+      for (let bi = 0; bi < B; bi++) {
+        const row = t * B + bi; // this example's row in the [T·B, …] matrices
+        for (let j = 0; j < H; j++) {
+          const zr = bi * G, xr = row * G, s = bi * H + j, out = row * H + j;
+          const cOld = cp[s];
+          // Forget gate first: CIFG derives i from it.
+          let f = 1;
+          if (of >= 0) {
+            const pre = z[zr + of + j] + xw[xr + of + j] + (pf ? pf[j] * cOld : 0);
+            f = sigmoid(pre);
+            a[xr + of + j] = f;
+          }
+          let i: number;
+          if (oi >= 0) {
+            i = sigmoid(z[zr + oi + j] + xw[xr + oi + j] + (pi ? pi[j] * cOld : 0));
+            a[xr + oi + j] = i;
+          } else {
+            i = 1 - f; // coupled: write what is forgotten
+          }
+          const g = Math.tanh(z[zr + og + j] + xw[xr + og + j]);
+          a[xr + og + j] = g;
+          const cNew = f * cOld + i * g;
+          // The output peephole looks at the NEW cell.
+          const o = sigmoid(z[zr + oo + j] + xw[xr + oo + j] + (po ? po[j] * cNew : 0));
+          a[xr + oo + j] = o;
+          const tcv = Math.tanh(cNew);
+          ct[out] = cNew;
+          tc[out] = tcv;
+          hd[out] = o * tcv;
+        }
+      }
+      hPrev = h.at(t);
+      cPrev = c.at(t);
+    }
+    return {
+      h,
+      last: { h: hPrev.clone(), c: cPrev.clone() },
+      cache: { x, h0, c0, gates, c, tanhC },
+    };
+  }
+
+  /** Backpropagation through time; ADDS the parameter gradients into their `grad`. `dLast.c` may be omitted (zero). */
+  backward(forward: RecurrentForward<LSTMCache>, dh: Sequence, dLast?: RecurrentState): RecurrentBackward {
+    const { x, h0, c0, gates, c, tanhC } = forward.cache;
+    const T = x.steps, B = x.batch, H = this.hiddenSize, G = this.gateOrder.length * H;
+    expectShape("LSTM.backward", "dh", dh.data, T * B, H, "[T·B, hidden]");
+    expectDType("LSTM.backward", "dh", dh.data, this.dtype);
+    const la = linalg();
+    const [oi, of, og, oo] = [this.offset("i"), this.offset("f"), this.offset("g"), this.offset("o")];
+    const pi = this.pi?.value.data, pf = this.pf?.value.data, po = this.po?.value.data;
+    const dpi = new Float64Array(H), dpf = new Float64Array(H), dpo = new Float64Array(H);
+
+    // Gradient flowing into the state from later steps (or a later segment), zero by default.
+    let dhNext = Matrix.zeros(B, H, this.dtype);
+    let dcNext = Matrix.zeros(B, H, this.dtype);
+    if (dLast) {
+      expectShape("LSTM.backward", "dLast.h", dLast.h, B, H, "[batch, hidden]");
+      expectDType("LSTM.backward", "dLast.h", dLast.h, this.dtype);
+      dhNext = dLast.h;
+      if (dLast.c) {
+        expectShape("LSTM.backward", "dLast.c", dLast.c, B, H, "[batch, hidden]");
+        expectDType("LSTM.backward", "dLast.c", dLast.c, this.dtype);
+        dcNext = dLast.c;
+      }
+    }
+
+    // ∂L/∂(pre-activations) of every gate at every step; the weight gradients are products with it at the end.
+    const DZ = Matrix.zeros(T * B, G, this.dtype);
+    const a = gates.data, dz = DZ.data, ct = c.data.data, tc = tanhC.data, dhd = dh.data.data;
+    for (let t = T - 1; t >= 0; t--) {
+      const cp = (t > 0 ? c.at(t - 1) : c0).data;
+      const dhn = dhNext.data, dcn = dcNext.data;
+      const dcPrev = Matrix.zeros(B, H, this.dtype);
+      const dcp = dcPrev.data;
+      for (let bi = 0; bi < B; bi++) {
+        const row = t * B + bi, r = row * G;
+        for (let j = 0; j < H; j++) {
+          const s = bi * H + j, at = row * H + j;
+          const cOld = cp[s], cNew = ct[at], tcv = tc[at];
+          const f = of >= 0 ? a[r + of + j] : 1;
+          const i = oi >= 0 ? a[r + oi + j] : 1 - f;
+          const g = a[r + og + j], o = a[r + oo + j];
+          // h_t feeds the loss at step t and the next step.
+          const dH = dhd[at] + dhn[s];
+          // h = o ⊙ tanh(c): split between the output gate and the cell.
+          const dzo = dH * tcv * o * (1 - o);
+          let dc = dcn[s] + dH * o * (1 - tcv * tcv);
+          if (po) {
+            dc += dzo * po[j]; // the output gate peeked at c_t
+            dpo[j] += dzo * cNew;
+          }
+          // c = f ⊙ c_{t−1} + i ⊙ g
+          const dzg = dc * i * (1 - g * g);
+          let dcOld = dc * f; // the conveyor belt: the gradient passes through f unchanged otherwise
+          let dzi = 0;
+          if (oi >= 0) {
+            dzi = dc * g * i * (1 - i);
+            if (pi) {
+              dcOld += dzi * pi[j];
+              dpi[j] += dzi * cOld;
+            }
+            dz[r + oi + j] = dzi;
+          }
+          if (of >= 0) {
+            // With CIFG, f also drives i = 1 − f, which adds −dc ⊙ g.
+            const df = dc * cOld - (oi < 0 ? dc * g : 0);
+            const dzf = df * f * (1 - f);
+            if (pf) {
+              dcOld += dzf * pf[j];
+              dpf[j] += dzf * cOld;
+            }
+            dz[r + of + j] = dzf;
+          }
+          dz[r + og + j] = dzg;
+          dz[r + oo + j] = dzo;
+          dcp[s] = dcOld;
+        }
+      }
+      // h_{t−1} reached every gate through W_h.
+      dhNext = la.matmulBT(rows(DZ, t * B, B), this.Wh);
+      dcNext = dcPrev;
+    }
+
+    // Weight gradients: one product each over all steps.
+    addInPlace(`${this.Wx.name}.grad`, this.Wx.grad, la.matmulAT(x.data, DZ));
+    addInPlace(`${this.Wh.name}.grad`, this.Wh.grad, la.matmulAT(previousStates(h0, forward.h), DZ));
+    addColumnSums(this.b.grad, DZ);
+    if (this.pi) addVector(this.pi.grad, dpi);
+    if (this.pf) addVector(this.pf.grad, dpf);
+    if (this.po) addVector(this.po.grad, dpo);
+
+    return {
+      dx: sequenceLike(x, la.matmulBT(DZ, this.Wx)), // dx_t = dz_t·W_xᵀ, all steps at once
+      dFirst: { h: dhNext, c: dcNext },
+    };
+  }
+
+  /**
+   * The activations of one gate at every step, [T·B, H], for plotting. For
+   * CIFG the input gate is computed as 1 − f; without a forget gate f is all ones.
+   */
+  gate(forward: RecurrentForward<LSTMCache>, gate: LSTMGate): Sequence {
+    const { x, gates } = forward.cache;
+    const H = this.hiddenSize, G = gates.cols, n = x.steps * x.batch;
+    const out = Sequence.zeros(x.steps, x.batch, H, this.dtype);
+    const off = this.offset(gate), of = this.offset("f");
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < H; j++) {
+        out.data.data[r * H + j] = off >= 0 ? gates.data[r * G + off + j] : gate === "i" ? 1 - gates.data[r * G + of + j] : 1;
+      }
+    }
+    return out;
+  }
+
+  /** The initial state: zeros by default; a given one must have both h and c, [batch, hidden]. */
+  private checkFirst(first: RecurrentState | undefined, batch: number): { h: Matrix; c: Matrix } {
+    const H = this.hiddenSize;
+    if (!first) return { h: Matrix.zeros(batch, H, this.dtype), c: Matrix.zeros(batch, H, this.dtype) };
+    expectShape("LSTM", "first.h", first.h, batch, H, "[batch, hidden]");
+    expectDType("LSTM", "first.h", first.h, this.dtype);
+    if (!first.c) throw new Error(`LSTM: first.c: the cell state is missing; expected shape [batch, hidden] = [${batch}, ${H}]`);
+    expectShape("LSTM", "first.c", first.c, batch, H, "[batch, hidden]");
+    expectDType("LSTM", "first.c", first.c, this.dtype);
+    return { h: first.h, c: first.c };
+  }
+}
+
+function addVector(grad: Matrix, d: Float64Array): void {
+  for (let i = 0; i < d.length; i++) grad.data[i] += d[i];
+}

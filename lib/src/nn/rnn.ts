@@ -1,0 +1,136 @@
+/**
+ * The vanilla recurrent layer (Elman network). With row vectors, x_t [B, input]
+ * and h_t [B, hidden], one step is
+ *
+ *   z_t = x_t·Wxh + h_{t−1}·Whh + bh
+ *   h_t = tanh(z_t)
+ *
+ * The SAME Wxh, Whh, bh serve every step: that is what lets the layer read
+ * sequences of any length, and why the gradient of each weight is a sum over
+ * the steps where it appears. Backward is backpropagation through time,
+ * written out from the last step to the first:
+ *
+ *   dz_t      = (dh_t + dh_next) ⊙ (1 − h_t²)     (tanh′ = 1 − tanh²)
+ *   dh_next   = dz_t·Whhᵀ                          (∂L/∂h_{t−1} through the recurrence)
+ *   dWxh = Σ_t x_tᵀ·dz_t    dWhh = Σ_t h_{t−1}ᵀ·dz_t    dbh = Σ_t Σ_rows dz_t
+ *   dx_t = dz_t·Wxhᵀ
+ *
+ * where dh_t is the gradient arriving from the outputs at step t, and dh_next
+ * the gradient arriving from step t+1 (from `dLast` at the last step).
+ */
+import { Matrix, Parameter, DType } from "./tensor";
+import { Sequence } from "./sequence";
+import { linalg, addInPlace } from "./linalg";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward } from "./layer";
+import {
+  LayerOptions, gaussianParameter, zeroParameter, addBias, addColumnSums, tanhInPlace,
+  sequenceLike, previousStates, expectShape, expectDType, expectSize,
+} from "./elementwise";
+
+/** What the RNN's forward keeps for its backward (h itself is in the forward result). */
+export interface RNNCache {
+  /** The inputs x_t of every step: dWxh needs them. */
+  x: Sequence;
+  /** h_{−1}, the state before the first step: dWhh at t = 0 needs it. */
+  h0: Matrix;
+}
+
+/** Vanilla tanh RNN: h_t = tanh(x_t·Wxh + h_{t−1}·Whh + bh). */
+export class RNN implements RecurrentLayer<RNNCache> {
+  /** Input-to-hidden weights, [input, hidden]. */
+  readonly Wxh: Parameter;
+  /** Hidden-to-hidden (recurrent) weights, [hidden, hidden]. */
+  readonly Whh: Parameter;
+  /** Bias, [1, hidden], starts at zero. */
+  readonly bh: Parameter;
+
+  /** Weights start Gaussian with std 1/√fan-in, drawn from `options.rng`. */
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: LayerOptions,
+  ) {
+    expectSize("RNN", "inputSize", inputSize);
+    expectSize("RNN", "hiddenSize", hiddenSize);
+    const dtype = options.dtype ?? "float32";
+    const name = options.name ?? "rnn";
+    this.Wxh = gaussianParameter(`${name}.Wxh`, inputSize, hiddenSize, options.rng, dtype);
+    this.Whh = gaussianParameter(`${name}.Whh`, hiddenSize, hiddenSize, options.rng, dtype);
+    this.bh = zeroParameter(`${name}.bh`, 1, hiddenSize, dtype);
+  }
+
+  /** The precision of the parameters, hence of every computation. */
+  get dtype(): DType {
+    return this.Wxh.value.dtype;
+  }
+
+  parameters(): Parameter[] {
+    return [this.Wxh, this.Whh, this.bh];
+  }
+
+  initialState(batch: number, dtype: DType = this.dtype): RecurrentState {
+    return { h: Matrix.zeros(batch, this.hiddenSize, dtype) };
+  }
+
+  /** Runs all T steps from `first` (default: zeros). */
+  forward(x: Sequence, first?: RecurrentState): RecurrentForward<RNNCache> {
+    const { steps: T, batch: B } = x;
+    const H = this.hiddenSize;
+    expectShape("RNN", "input x", x.data, T * B, this.inputSize, "[T·B, input]");
+    expectDType("RNN", "input x", x.data, this.dtype);
+    const h0 = first?.h ?? Matrix.zeros(B, H, this.dtype);
+    expectShape("RNN", "first.h", h0, B, H, "[batch, hidden]");
+    expectDType("RNN", "first.h", h0, this.dtype);
+    const mm = linalg();
+
+    // The input term of ALL steps at once: one [T·B, input]·[input, hidden] product.
+    const z = mm.matmul(x.data, this.Wxh);
+    addBias(z, this.bh.value);
+
+    // The recurrence must go step by step. z turns into h in place: once h_t
+    // is computed, z_t is not needed any more (backward uses 1 − h_t²).
+    const h = sequenceLike(x, z);
+    let hPrev = h0;
+    for (let t = 0; t < T; t++) {
+      const zt = h.at(t); // x_t·Wxh + bh
+      addInPlace("RNN z_t", zt, mm.matmul(hPrev, this.Whh)); // + h_{t−1}·Whh
+      hPrev = tanhInPlace(zt); // h_t
+    }
+    return { h, last: { h: hPrev.clone() }, cache: { x, h0 } };
+  }
+
+  /** Backpropagation through time; ADDS dWxh, dWhh, dbh into the parameters' `grad`. */
+  backward(forward: RecurrentForward<RNNCache>, dh: Sequence, dLast?: RecurrentState): RecurrentBackward {
+    const { h, cache: { x, h0 } } = forward;
+    const { steps: T, batch: B } = h;
+    const H = this.hiddenSize;
+    expectShape("RNN.backward", "dh", dh.data, T * B, H, "[T·B, hidden]");
+    expectDType("RNN.backward", "dh", dh.data, this.dtype);
+    if (dLast) {
+      expectShape("RNN.backward", "dLast.h", dLast.h, B, H, "[batch, hidden]");
+      expectDType("RNN.backward", "dLast.h", dLast.h, this.dtype);
+    }
+    const mm = linalg();
+
+    const dz = Sequence.zeros(T, B, H, this.dtype);
+    // ∂L/∂h_t arriving from step t+1; at the last step, from whatever read the last state.
+    let dhNext = dLast ? dLast.h : Matrix.zeros(B, H, this.dtype);
+    for (let t = T - 1; t >= 0; t--) {
+      const ht = h.at(t).data, dht = dh.at(t).data, next = dhNext.data;
+      const dzt = dz.at(t);
+      for (let i = 0; i < dzt.data.length; i++) {
+        dzt.data[i] = (dht[i] + next[i]) * (1 - ht[i] * ht[i]);
+      }
+      dhNext = mm.matmulBT(dzt, this.Whh); // ∂L/∂h_{t−1} = dz_t·Whhᵀ
+    }
+
+    // Each weight appears at every step, so its gradient is the sum of its
+    // per-step gradients. With the steps stacked as rows, each sum is ONE product.
+    addInPlace("RNN dWxh", this.Wxh.grad, mm.matmulAT(x.data, dz.data)); // Σ_t x_tᵀ·dz_t
+    addInPlace("RNN dWhh", this.Whh.grad, mm.matmulAT(previousStates(h0, h), dz.data)); // Σ_t h_{t−1}ᵀ·dz_t
+    addColumnSums(this.bh.grad, dz.data); // Σ_t Σ_rows dz_t
+
+    const dx = sequenceLike(x, mm.matmulBT(dz.data, this.Wxh)); // dx_t = dz_t·Wxhᵀ, all steps at once
+    return { dx, dFirst: { h: dhNext } };
+  }
+}

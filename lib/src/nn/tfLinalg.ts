@@ -1,0 +1,177 @@
+/**
+ * Matrix products on TensorFlow.js, for float32 operands (float64 ones go to
+ * `jsLinalg`, which is exact). Two measured facts on the wasm backend shape
+ * this file:
+ *   - `tf.matMul(a, b, transposeA, transposeB)` with a flag set is 10–25x
+ *     slower than transposing first and multiplying plainly, so we transpose
+ *     explicitly and never pass the flags;
+ *   - uploading a weight matrix costs about three times a product with a
+ *     weight that already lives on the backend, so each Parameter's tensor
+ *     (and its transpose, for A·Wᵀ) stays resident and is uploaded again only
+ *     when `param.version` says its value changed.
+ * Every temporary tensor is disposed before a call returns, so the number of
+ * tensors stays flat however many products run.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Matrix, Parameter } from "./tensor";
+import { Linalg, Operand, jsLinalg, setLinalg, valueOf } from "./linalg";
+import { initBackend, BackendInfo, BackendName } from "../backend";
+
+/** A weight as it lives on the backend: its tensor, its transpose, and which version they hold. */
+interface Resident {
+  version: number;
+  w: tf.Tensor2D;
+  wT: tf.Tensor2D | null;
+}
+
+/** Options of {@link TensorFlowLinalg}. */
+export interface TensorFlowLinalgOptions {
+  /**
+   * Products with fewer multiply-adds (n·k·m) than this run in `jsLinalg`,
+   * where a call costs no dispatch overhead. Default 8192 (e.g. [8, 32]·[32, 32]).
+   */
+  minWork?: number;
+}
+
+/** Counters for tests and curious notebooks. */
+export interface TensorFlowLinalgStats {
+  /** How many times a weight was copied to the backend. */
+  uploads: number;
+  /** Products computed by TensorFlow.js. */
+  tfProducts: number;
+  /** Products handed to `jsLinalg` (float64, or too small to be worth a call). */
+  jsProducts: number;
+}
+
+function check(op: string, a: Matrix, aDim: number, b: Matrix, bDim: number): void {
+  if (aDim !== bDim) {
+    throw new Error(`${op}: inner dimensions differ: [${a.rows}, ${a.cols}] and [${b.rows}, ${b.cols}]`);
+  }
+  if (a.dtype !== b.dtype) throw new Error(`${op}: mixed precision (${a.dtype} and ${b.dtype})`);
+}
+
+/**
+ * Reads a result back into a Matrix and frees the tensor. Called OUTSIDE
+ * tf.tidy on purpose: tidy searches whatever its callback returns for
+ * tensors, and walks a typed array element by element (7x slower at [32, 128]).
+ */
+function download(t: tf.Tensor2D): Matrix {
+  const [rows, cols] = t.shape;
+  const data = t.dataSync() as Float32Array;
+  t.dispose();
+  return new Matrix(rows, cols, data);
+}
+
+/** A `Linalg` on the active TensorFlow.js backend; call `dispose()` to free its resident weights. */
+export class TensorFlowLinalg implements Linalg {
+  readonly name = "tfjs";
+  readonly stats: TensorFlowLinalgStats = { uploads: 0, tfProducts: 0, jsProducts: 0 };
+  private readonly minWork: number;
+  private readonly resident = new WeakMap<Parameter, Resident>();
+  /** The same entries, iterable, so `dispose()` can free them all. */
+  private readonly entries = new Set<Resident>();
+  /** Frees a weight's tensors if its Parameter is garbage-collected first. */
+  private readonly finalizer = new FinalizationRegistry<Resident>((r) => this.release(r));
+
+  constructor(options: TensorFlowLinalgOptions = {}) {
+    this.minWork = options.minWork ?? 8192;
+  }
+
+  matmul(a: Matrix, bOperand: Operand): Matrix {
+    const b = valueOf(bOperand);
+    check("matmul", a, a.cols, b, b.rows);
+    if (this.useJs(a, a.rows * a.cols * b.cols)) return jsLinalg.matmul(a, bOperand);
+    this.stats.tfProducts++;
+    return download(
+      tf.tidy(() => {
+        const w = bOperand instanceof Parameter ? this.weight(bOperand).w : upload(b);
+        return tf.matMul(upload(a), w);
+      }),
+    );
+  }
+
+  matmulBT(a: Matrix, bOperand: Operand): Matrix {
+    const b = valueOf(bOperand);
+    check("matmulBT", a, a.cols, b, b.cols);
+    if (this.useJs(a, a.rows * a.cols * b.rows)) return jsLinalg.matmulBT(a, bOperand);
+    this.stats.tfProducts++;
+    return download(
+      tf.tidy(() => {
+        const wT = bOperand instanceof Parameter ? this.transposed(bOperand) : tf.transpose(upload(b));
+        return tf.matMul(upload(a), wT);
+      }),
+    );
+  }
+
+  matmulAT(a: Matrix, b: Matrix): Matrix {
+    check("matmulAT", a, a.rows, b, b.rows);
+    if (this.useJs(a, a.rows * a.cols * b.cols)) return jsLinalg.matmulAT(a, b);
+    this.stats.tfProducts++;
+    return download(tf.tidy(() => tf.matMul(tf.transpose(upload(a)), upload(b))));
+  }
+
+  /** Number of tensors this object keeps resident (weights and their transposes). */
+  residentTensors(): number {
+    let n = 0;
+    for (const r of this.entries) n += r.wT ? 2 : 1;
+    return n;
+  }
+
+  /** Frees every resident weight; the object stays usable (weights upload again on demand). */
+  dispose(): void {
+    for (const r of [...this.entries]) this.release(r);
+  }
+
+  private useJs(a: Matrix, work: number): boolean {
+    if (a.dtype === "float32" && work > 0 && work >= this.minWork) return false;
+    this.stats.jsProducts++;
+    return true;
+  }
+
+  /** The resident tensor of a weight, uploaded again if its value changed since. */
+  private weight(p: Parameter): Resident {
+    let r = this.resident.get(p);
+    if (r && r.version === p.version && this.entries.has(r)) return r;
+    if (r) this.release(r);
+    // Copy: the cpu backend would otherwise alias the array, and the cache must
+    // behave the same on every backend (in-place edits need `changed()`).
+    const w = tf.keep(tf.tensor2d(p.value.data.slice() as Float32Array, [p.value.rows, p.value.cols], "float32"));
+    r = { version: p.version, w, wT: null };
+    this.stats.uploads++;
+    this.resident.set(p, r);
+    this.entries.add(r);
+    this.finalizer.register(p, r, r);
+    return r;
+  }
+
+  private transposed(p: Parameter): tf.Tensor2D {
+    const r = this.weight(p);
+    if (!r.wT) r.wT = tf.keep(tf.transpose(r.w));
+    return r.wT;
+  }
+
+  private release(r: Resident): void {
+    if (!this.entries.delete(r)) return;
+    this.finalizer.unregister(r);
+    r.w.dispose();
+    r.wT?.dispose();
+  }
+}
+
+/** A float32 matrix as a tensor (a temporary: call inside tf.tidy). */
+function upload(m: Matrix): tf.Tensor2D {
+  return tf.tensor2d(m.data as Float32Array, [m.rows, m.cols], "float32");
+}
+
+/**
+ * Starts the fastest TensorFlow.js backend (`initBackend`) and makes every
+ * layer's products run on it. Returns the new `Linalg` and the backend report.
+ */
+export async function useTensorFlowLinalg(
+  options: TensorFlowLinalgOptions & { backend?: BackendName } = {},
+): Promise<{ linalg: TensorFlowLinalg; backend: BackendInfo }> {
+  const backend = await initBackend(options.backend);
+  const impl = new TensorFlowLinalg(options);
+  setLinalg(impl);
+  return { linalg: impl, backend };
+}

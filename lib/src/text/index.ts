@@ -1,0 +1,3 @@
+/** Text processing: tokenizers, sentence splitting, the vocabulary. */
+export * from "./tokenize";
+export * from "./vocabulary";

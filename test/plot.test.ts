@@ -1,0 +1,556 @@
+import { describe, expect, it, vi, afterEach } from "vitest";
+import {
+  bars,
+  binCounts,
+  contour,
+  DIVERGING,
+  formatNumber,
+  heatmap,
+  histogram,
+  lines,
+  PALETTE,
+  scatter,
+  seriesColor,
+  subplots,
+  surface,
+  table,
+} from "../lib/src/plot/charts";
+import { formatDuration, LiveLossCurve, LiveTarget, ProgressBar } from "../lib/src/plot/live";
+import { figureBundle, LIBRARY_MARKER, MimeBundle } from "../lib/src/plot/display";
+import { Figure, Json, PLOTLY_MIME, Trace } from "../lib/src/plot/figure";
+
+type Obj = { [key: string]: Json };
+
+/** A JSON object attribute of a trace or layout (fails the test if it is not one). */
+function o(v: Json | undefined): Obj {
+  expect(v !== null && typeof v === "object" && !Array.isArray(v)).toBe(true);
+  return v as Obj;
+}
+
+function lineColor(t: Trace): Json {
+  return o(t.line).color;
+}
+
+const twoSeries = () =>
+  lines({
+    title: "loss",
+    series: [
+      { name: "train", y: [3, 2, 1.5] },
+      { name: "held-out", y: [3.2, 2.4, 2.1] },
+    ],
+  });
+
+describe("colours", () => {
+  it("gives series i the palette colour i, the same in every figure", () => {
+    const a = twoSeries();
+    const b = scatter({ series: [{ name: "train", x: [1], y: [2] }, { name: "held-out", x: [1], y: [3] }] });
+    expect(a.data.map(lineColor)).toEqual([PALETTE[0], PALETTE[1]]);
+    expect(b.data.map((t) => o(t.marker).color)).toEqual(a.data.map(lineColor));
+    expect(seriesColor(PALETTE.length + 1)).toBe(PALETTE[1]);
+  });
+
+  it("lets a series pick its colour by palette index or CSS colour", () => {
+    const fig = lines({ series: [{ name: "held-out", y: [1, 2], color: 1 }, { name: "ref", y: [1, 1], color: "black" }] });
+    expect(fig.data.map(lineColor)).toEqual([PALETTE[1], "black"]);
+    expect(() => lines({ series: [{ name: "a", y: [1], color: "0072B2" }] })).toThrow(/series "a": color "0072B2" is not a CSS colour; did you mean "#0072B2"/);
+  });
+});
+
+describe("lines", () => {
+  it("builds one scatter trace per series, x defaulting to 0..n-1", () => {
+    const fig = twoSeries();
+    expect(fig.data).toHaveLength(2);
+    expect(fig.data.map((t) => t.type)).toEqual(["scatter", "scatter"]);
+    expect(fig.data.map((t) => t.name)).toEqual(["train", "held-out"]);
+    expect(fig.data[0].mode).toBe("lines");
+    expect(fig.data[0].x).toEqual([0, 1, 2]);
+    expect(o(fig.layout.title).text).toBe("loss");
+    expect(fig.layout.showlegend).toBe(true);
+  });
+
+  it("sets log axes when asked, and converts ranges to log10 as plotly wants", () => {
+    const fig = lines({ logX: true, logY: true, yRange: [1, 100], series: [{ name: "a", x: [1, 10], y: [1, 0.1] }] });
+    expect(o(fig.layout.xaxis).type).toBe("log");
+    expect(o(fig.layout.yaxis).type).toBe("log");
+    expect(o(fig.layout.yaxis).range).toEqual([0, 2]);
+    const linear = lines({ series: [{ name: "a", y: [1, 2] }] });
+    expect(o(linear.layout.yaxis).type).toBeUndefined();
+    expect(linear.layout.showlegend).toBe(false);
+  });
+
+  it("accepts typed arrays and returns plain JSON", () => {
+    const fig = lines({ series: [{ name: "a", x: new Float64Array([1, 2]), y: new Float32Array([0.5, 0.25]) }] });
+    expect(Array.isArray(fig.data[0].y)).toBe(true);
+    expect(fig.data[0].y).toEqual([0.5, 0.25]);
+  });
+
+  it("draws reference lines as shapes in data units, also on log axes", () => {
+    const fig = lines({ logY: true, series: [{ name: "a", y: [5, 3] }], shapes: [{ kind: "hline", y: 2 }, { kind: "vline", x: 1, dash: "dot" }] });
+    const shapes = fig.layout.shapes as Obj[];
+    expect(shapes).toHaveLength(2);
+    expect(shapes[0]).toMatchObject({ type: "line", xref: "x domain", yref: "y", y0: 2, y1: 2, x0: 0, x1: 1 });
+    expect(shapes[1]).toMatchObject({ xref: "x", yref: "y domain", x0: 1, x1: 1 });
+    expect(() => lines({ logY: true, series: [{ name: "a", y: [5] }], shapes: [{ kind: "hline", y: 0 }] })).toThrow(/shapes\[0\]\.y = 0 cannot be drawn on the log y axis/);
+  });
+
+  it("rejects bad input with messages naming the series and the problem", () => {
+    expect(() => lines({ series: [] })).toThrow(/^lines: no series given$/);
+    expect(() => lines({ series: [{ name: "train", x: [1, 2, 3], y: [1, 2] }] })).toThrow(/lines: series "train": x has 3 values but y has 2/);
+    expect(() => lines({ series: [{ name: "train", y: [] }] })).toThrow(/series "train" is empty/);
+    expect(() => lines({ series: [{ name: "train", y: [1, NaN] }] })).toThrow(/series "train": y\[1\] is NaN; remove or replace non-finite values/);
+    expect(() => lines({ series: [{ name: "train", y: [1, Infinity] }] })).toThrow(/y\[1\] is Infinity/);
+    expect(() => lines({ logY: true, series: [{ name: "ok", y: [1] }, { name: "val", y: [3, 2, 0] }] })).toThrow(
+      /lines: series "val": y\[2\] = 0 cannot be drawn on the log y axis \(values must be > 0\)/,
+    );
+    expect(() => lines({ logX: true, series: [{ name: "a", y: [1, 2] }] })).toThrow(/series "a": x \(default 0\.\.n-1\)\[0\] = 0 cannot be drawn on the log x axis/);
+    expect(() => lines({ series: [{ name: "", y: [1] }] })).toThrow(/lines: series 0 needs a non-empty string name/);
+    expect(() => lines({ height: -5, series: [{ name: "a", y: [1] }] })).toThrow(/height must be a positive number/);
+  });
+});
+
+describe("scatter", () => {
+  it("draws markers, and the unit circle with locked aspect ratio", () => {
+    const fig = scatter({ unitCircle: true, series: [{ name: "λ", x: [0.5, -0.2], y: [0.1, 0.9], text: ["a", "b"], size: [4, 8] }] });
+    expect(fig.data[0]).toMatchObject({ type: "scatter", mode: "markers", text: ["a", "b"] });
+    expect(o(fig.data[0].marker).size).toEqual([4, 8]);
+    const [circle] = fig.layout.shapes as Obj[];
+    expect(circle).toMatchObject({ type: "circle", xref: "x", yref: "y", x0: -1, x1: 1, y0: -1, y1: 1 });
+    expect(o(fig.layout.yaxis)).toMatchObject({ scaleanchor: "x", scaleratio: 1 });
+  });
+
+  it("keeps free axes unless asked, and circles from `shapes`", () => {
+    const free = scatter({ series: [{ name: "p", x: [1], y: [1] }] });
+    expect(o(free.layout.yaxis).scaleanchor).toBeUndefined();
+    const noLock = scatter({ unitCircle: true, equalAxes: false, series: [{ name: "p", x: [1], y: [1] }] });
+    expect(o(noLock.layout.yaxis).scaleanchor).toBeUndefined();
+    const c = scatter({ equalAxes: true, shapes: [{ kind: "circle", cx: 1, cy: 2, r: 0.5 }], series: [{ name: "p", x: [1], y: [1] }] });
+    expect((c.layout.shapes as Obj[])[0]).toMatchObject({ type: "circle", x0: 0.5, x1: 1.5, y0: 1.5, y1: 2.5 });
+    expect(o(c.layout.yaxis).scaleanchor).toBe("x");
+  });
+
+  it("checks lengths of x, y, text and sizes", () => {
+    expect(() => scatter({ series: [{ name: "eig", x: [1, 2], y: [1] }] })).toThrow(/scatter: series "eig": x has 2 values but y has 1/);
+    expect(() => scatter({ series: [{ name: "eig", x: [1, 2], y: [1, 2], text: ["a"] }] })).toThrow(/series "eig": text has 1 values but x has 2/);
+    expect(() => scatter({ series: [{ name: "eig", x: [1, 2], y: [1, 2], size: [3] }] })).toThrow(/series "eig": size has 1 values but x has 2/);
+    expect(() => scatter({ unitCircle: true, logX: true, series: [{ name: "eig", x: [1], y: [1] }] })).toThrow(/unitCircle cannot be drawn on log axes/);
+  });
+});
+
+describe("heatmap", () => {
+  it("builds a heatmap trace; string labels go through tick text so repeated tokens stay apart", () => {
+    const fig = heatmap({ z: [[1, 2, 3], [4, 5, 6]], x: ["the", "cat", "the"], y: [10, 20], reverseY: true, showValues: true });
+    expect(fig.data).toHaveLength(1);
+    const t = fig.data[0];
+    expect(t.type).toBe("heatmap");
+    expect(t.z).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.x).toEqual([0, 1, 2]);
+    expect(o(fig.layout.xaxis)).toMatchObject({ tickvals: [0, 1, 2], ticktext: ["the", "cat", "the"] });
+    expect(t.y).toEqual([10, 20]);
+    expect(o(fig.layout.yaxis).autorange).toBe("reversed");
+    expect(t.texttemplate).toBe("%{z:.2f}");
+    expect((t.text as string[][])[1][2]).toBe("20 · the");
+  });
+
+  it("uses a diverging scale centred on zmid", () => {
+    const fig = heatmap({ z: [[-1, 1]], zmid: 0 });
+    expect(fig.data[0].zmid).toBe(0);
+    expect(fig.data[0].colorscale).toEqual(DIVERGING);
+    expect(heatmap({ z: [[1]] }).data[0].colorscale).toBe("Viridis");
+  });
+
+  it("rejects ragged rows, wrong label counts and NaN", () => {
+    expect(() => heatmap({ z: [[1, 2, 3], [4, 5]] })).toThrow(/heatmap: z row 1 has 2 values but row 0 has 3 \(z must be rectangular\)/);
+    expect(() => heatmap({ z: [] })).toThrow(/heatmap: z is empty/);
+    expect(() => heatmap({ z: [[1, 2]], x: ["a"] })).toThrow(/heatmap: x has 1 labels but z has 2 columns/);
+    expect(() => heatmap({ z: [[1, 2]], y: ["a", "b"] })).toThrow(/heatmap: y has 2 labels but z has 1 rows/);
+    expect(() => heatmap({ z: [[1, NaN]] })).toThrow(/heatmap: z\[0\]\[1\] is NaN/);
+  });
+});
+
+describe("histogram", () => {
+  it("counts values into shared bins and overlays the series as bars", () => {
+    const a = [0, 0.1, 0.2, 0.9, 1];
+    const b = [0.5, 0.5, 2];
+    const fig = histogram({ bins: 4, series: [{ name: "a", values: a }, { name: "b", values: b }] });
+    expect(fig.data.map((t) => t.type)).toEqual(["bar", "bar"]);
+    // Shared bins over 0..2: width 0.5.
+    expect(fig.data[0].x).toEqual([0.25, 0.75, 1.25, 1.75]);
+    expect(fig.data[1].x).toEqual(fig.data[0].x);
+    expect(fig.data[0].y).toEqual([3, 1, 1, 0]);
+    expect(fig.data[1].y).toEqual([0, 2, 0, 1]);
+    // An explicit offset overlays the series whatever the barmode.
+    expect(fig.data[0]).toMatchObject({ width: 0.5, offset: -0.25 });
+    expect(fig.layout.showlegend).toBe(true);
+  });
+
+  it("normalizes to probability or density", () => {
+    const values = [1, 2, 2, 3, 3, 3, 4, 4, 4, 4];
+    const p = histogram({ bins: 5, normalize: "probability", series: [{ name: "v", values }] });
+    expect((p.data[0].y as number[]).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
+    const d = histogram({ bins: 5, normalize: "density", series: [{ name: "v", values }] });
+    const width = d.data[0].width as number;
+    expect((d.data[0].y as number[]).reduce((s, v) => s + v * width, 0)).toBeCloseTo(1, 12);
+    expect(o(o(d.layout.yaxis).title).text).toBe("density");
+  });
+
+  it("puts the maximum in the last bin and leaves out-of-range values out", () => {
+    expect(binCounts([0, 1, 2, 3, 4], 4, 0, 4)).toEqual([1, 1, 1, 2]);
+    expect(binCounts([-1, 0.5, 9], 2, 0, 2)).toEqual([1, 0]);
+    expect(histogram({ bins: 3, series: [{ name: "c", values: [5, 5] }] }).data[0].y).toEqual([0, 2, 0]);
+  });
+
+  it("rejects empty series and non-finite values", () => {
+    expect(() => histogram({ series: [{ name: "grad norm", values: [] }] })).toThrow(/histogram: series "grad norm" is empty/);
+    expect(() => histogram({ series: [{ name: "grad norm", values: [1, NaN] }] })).toThrow(/series "grad norm": values\[1\] is NaN/);
+    expect(() => histogram({ bins: 0, series: [{ name: "g", values: [1] }] })).toThrow(/bins must be a positive integer/);
+  });
+});
+
+describe("bars", () => {
+  it("groups one bar trace per series over the categories", () => {
+    const fig = bars({
+      categories: ["unigram", "bigram", "RNN"],
+      series: [{ name: "train", values: [600, 95.1, 48.2] }, { name: "held-out", values: [640, 180.7, 70.9] }],
+      logValues: true,
+    });
+    expect(fig.data.map((t) => t.type)).toEqual(["bar", "bar"]);
+    expect(fig.layout.barmode).toBe("group");
+    expect(fig.data[0].x).toEqual(["unigram", "bigram", "RNN"]);
+    expect(fig.data[1].y).toEqual([640, 180.7, 70.9]);
+    expect(fig.data[1].text).toEqual(["640", "180.7", "70.9"]);
+    expect(o(fig.layout.yaxis).type).toBe("log");
+    const h = bars({ horizontal: true, categories: ["a"], series: [{ name: "s", values: [1] }] });
+    expect(h.data[0]).toMatchObject({ orientation: "h", x: [1], y: ["a"] });
+  });
+
+  it("rejects mismatched values, repeated categories and non-positive log values", () => {
+    expect(() => bars({ categories: ["a", "b"], series: [{ name: "ppl", values: [1] }] })).toThrow(/bars: series "ppl": values has 1 values but there are 2 categories/);
+    expect(() => bars({ categories: ["a", "a"], series: [{ name: "ppl", values: [1, 2] }] })).toThrow(/bars: category "a" appears twice/);
+    expect(() => bars({ categories: ["a"], logValues: true, series: [{ name: "ppl", values: [0] }] })).toThrow(/series "ppl": values\[0\] = 0 cannot be drawn on the log y axis/);
+  });
+});
+
+describe("contour and surface", () => {
+  const x = [-1, 0, 1];
+  const y = [-2, 0, 2, 4];
+  const z = y.map((b) => x.map((a) => a * a + b * b));
+
+  it("draws a contour with trajectories on top, framed by the grid", () => {
+    const fig = contour({
+      x, y, z,
+      overlays: [
+        { name: "no clipping", x: [1, -1, 0.5], y: [4, -2, 1] },
+        { name: "clipping", x: [1, 0.5], y: [4, 2], dash: "dash" },
+      ],
+    });
+    expect(fig.data.map((t) => t.type)).toEqual(["contour", "scatter", "scatter"]);
+    expect(fig.data[0].z).toEqual(z);
+    expect(fig.data.slice(1).map((t) => t.name)).toEqual(["no clipping", "clipping"]);
+    expect(fig.data.slice(1).map(lineColor)).toEqual([PALETTE[0], PALETTE[1]]);
+    expect(o(fig.layout.xaxis).range).toEqual([-1, 1]);
+    expect(o(fig.layout.yaxis).range).toEqual([-2, 4]);
+  });
+
+  it("checks the grid against x and y, and each overlay", () => {
+    expect(() => contour({ x: [0, 1], y, z })).toThrow(/contour: x has 2 values but z has 3 columns/);
+    expect(() => contour({ x, y: [0, 1], z })).toThrow(/contour: y has 2 values but z has 4 rows/);
+    expect(() => contour({ x, y, z, overlays: [{ name: "sgd", x: [1, 2], y: [1] }] })).toThrow(/contour: overlay "sgd": x has 2 values but y has 1/);
+  });
+
+  it("draws a surface with 3-D paths", () => {
+    const fig = surface({ x, y, z, zTitle: "loss", paths: [{ name: "sgd", x: [1, 0], y: [4, 0], z: [17, 0] }] });
+    expect(fig.data.map((t) => t.type)).toEqual(["surface", "scatter3d"]);
+    expect(fig.data[1]).toMatchObject({ x: [1, 0], y: [4, 0], z: [17, 0] });
+    expect(o(o(o(fig.layout.scene).zaxis).title).text).toBe("loss");
+    expect(() => surface({ x, y, z, paths: [{ name: "sgd", x: [1], y: [1], z: [1, 2] }] })).toThrow(/surface: path "sgd": z has 2 values but x has 1/);
+  });
+});
+
+describe("table", () => {
+  it("builds a column-major table with formatted, right-aligned numbers", () => {
+    const fig = table({ title: "perplexity", header: ["model", "params", "ppl"], rows: [["bigram", 1234567, 95.1234], ["RNN", 5000, 48.2]] });
+    expect(fig.data).toHaveLength(1);
+    const t = fig.data[0];
+    expect(t.type).toBe("table");
+    expect(o(t.cells).values).toEqual([["bigram", "RNN"], ["1,234,567", "5,000"], ["95.12", "48.20"]]);
+    expect(o(t.cells).align).toEqual(["left", "right", "right"]);
+    expect(o(t.header).values).toEqual(["<b>model</b>", "<b>params</b>", "<b>ppl</b>"]);
+  });
+
+  it("rejects rows that do not match the header", () => {
+    expect(() => table({ header: ["a", "b"], rows: [["x", 1], ["y"]] })).toThrow(/table: row 1 has 1 cells but the header has 2 columns/);
+  });
+
+  it("formats numbers sensibly", () => {
+    expect(formatNumber(2.31234)).toBe("2.312");
+    expect(formatNumber(1234567)).toBe("1,234,567");
+    expect(formatNumber(0.000012346)).toBe("1.235e-5");
+    expect(formatNumber(12345.678)).toBe("12,345.7");
+    expect(formatNumber(2.5, 3)).toBe("2.50");
+    expect(formatNumber(NaN)).toBe("NaN");
+    expect(formatNumber(-Infinity)).toBe("−∞");
+  });
+});
+
+describe("subplots", () => {
+  const panels = (): Figure[] => [
+    lines({ title: "loss", logY: true, series: [{ name: "train", y: [3, 2] }, { name: "held-out", y: [4, 3] }], shapes: [{ kind: "hline", y: 2.5 }] }),
+    scatter({ title: "eigenvalues", unitCircle: true, series: [{ name: "λ", x: [0.5], y: [0.5] }] }),
+    heatmap({ title: "W", z: [[1, 2], [3, 4]] }),
+    lines({ series: [{ name: "train", y: [1, 2] }] }),
+  ];
+
+  it("remaps panel k to axes x{k}/y{k} with domains that tile [0, 1]", () => {
+    const figs = panels();
+    const fig = subplots({ rows: 2, cols: 2, figures: figs, title: "overview" });
+    expect(fig.data).toHaveLength(5);
+    const ids = ["", "2", "3", "4"];
+    let i = 0;
+    figs.forEach((f, k) => {
+      for (let j = 0; j < f.data.length; j++, i++) {
+        expect(fig.data[i].type).toBe(f.data[j].type);
+        expect(fig.data[i].xaxis).toBe(`x${ids[k]}`);
+        expect(fig.data[i].yaxis).toBe(`y${ids[k]}`);
+      }
+    });
+    const dom = (key: string): number[] => o(fig.layout[key]).domain as number[];
+    // Left/right columns and bottom/top rows: ordered, disjoint, from 0 to 1.
+    for (const [first, second] of [["xaxis", "xaxis2"], ["yaxis3", "yaxis"]]) {
+      const [lo, hi] = [dom(first), dom(second)];
+      expect(lo[0]).toBe(0);
+      expect(hi[1]).toBe(1);
+      expect(lo[0] < lo[1] && lo[1] < hi[0] && hi[0] < hi[1]).toBe(true);
+    }
+    // Panels of one column share the x domain, panels of one row the y domain.
+    expect(dom("xaxis3")).toEqual(dom("xaxis"));
+    expect(dom("yaxis2")).toEqual(dom("yaxis"));
+    expect(o(fig.layout.xaxis4).anchor).toBe("y4");
+    expect(o(fig.layout.yaxis4).anchor).toBe("x4");
+    // Axis settings, shapes and the aspect lock follow their panel.
+    expect(o(fig.layout.yaxis).type).toBe("log");
+    expect(o(fig.layout.yaxis2).scaleanchor).toBe("x2");
+    const shapes = fig.layout.shapes as Obj[];
+    expect(shapes.find((s) => s.type === "line")).toMatchObject({ xref: "x domain", yref: "y" });
+    expect(shapes.find((s) => s.type === "circle")).toMatchObject({ xref: "x2", yref: "y2" });
+  });
+
+  it("titles each panel with an annotation, and shows each legend name once", () => {
+    const fig = subplots({ rows: 2, cols: 2, figures: panels(), titles: ["A", "B", "C", "D"] });
+    const notes = fig.layout.annotations as Obj[];
+    expect(notes.map((a) => a.text)).toEqual(["A", "B", "C", "D"]);
+    expect(notes.every((a) => a.xref === "paper" && a.yref === "paper")).toBe(true);
+    expect(notes[1].x as number).toBeCloseTo(((o(fig.layout.xaxis2).domain as number[])[0] + 1) / 2, 12);
+    const trains = fig.data.filter((t) => t.name === "train");
+    expect(trains.map((t) => t.showlegend)).toEqual([undefined, false]);
+    expect(trains.every((t) => t.legendgroup === "train")).toBe(true);
+    // Default panel titles are the figures' own titles.
+    const auto = subplots({ rows: 1, cols: 2, figures: panels().slice(0, 2) });
+    expect((auto.layout.annotations as Obj[]).map((a) => a.text)).toEqual(["loss", "eigenvalues"]);
+  });
+
+  it("shares axes when asked", () => {
+    const a = lines({ series: [{ name: "a", y: [1, 2] }] });
+    const fig = subplots({ rows: 1, cols: 3, figures: [a, a, a], sharedX: true });
+    expect(fig.layout.xaxis2).toMatchObject({ matches: "x" });
+    expect(fig.layout.xaxis3).toMatchObject({ matches: "x" });
+    expect(o(fig.layout.xaxis).matches).toBeUndefined();
+    const log = lines({ logY: true, series: [{ name: "a", y: [1, 2] }] });
+    expect(() => subplots({ rows: 1, cols: 2, figures: [a, log], sharedY: true })).toThrow(/subplots: sharedY needs the same yaxis type in every figure, got linear and log/);
+  });
+
+  it("rejects 3-D and table figures, and grids that are too small", () => {
+    const x = [0, 1];
+    const s = surface({ x, y: x, z: [[0, 1], [1, 2]] });
+    const t = table({ header: ["a"], rows: [[1]] });
+    const l = lines({ series: [{ name: "a", y: [1] }] });
+    expect(() => subplots({ rows: 1, cols: 2, figures: [l, s] })).toThrow(/subplots: figure 1 has a "surface" trace; only 2-D figures/);
+    expect(() => subplots({ rows: 1, cols: 2, figures: [t] })).toThrow(/figure 0 has a "table" trace/);
+    expect(() => subplots({ rows: 1, cols: 1, figures: [l, l] })).toThrow(/subplots: 2 figures do not fit in 1×1 panels/);
+    expect(() => subplots({ rows: 0, cols: 1, figures: [l] })).toThrow(/rows must be a positive integer/);
+  });
+});
+
+describe("figures are plain JSON", () => {
+  it("equals its own JSON round trip (no undefined, no typed arrays) for every builder", () => {
+    const grid = [0, 1];
+    const figs: Figure[] = [
+      twoSeries(),
+      scatter({ unitCircle: true, series: [{ name: "p", x: new Float32Array([0.5]), y: [0] }] }),
+      heatmap({ z: [[1, 2]], x: ["a", "b"] }),
+      histogram({ series: [{ name: "h", values: [1, 2, 3] }] }),
+      bars({ categories: ["a"], series: [{ name: "b", values: [1] }] }),
+      contour({ x: grid, y: grid, z: [[0, 1], [1, 2]], overlays: [{ name: "o", x: [0], y: [0] }] }),
+      surface({ x: grid, y: grid, z: [[0, 1], [1, 2]] }),
+      table({ header: ["a"], rows: [[1]] }),
+    ];
+    figs.push(subplots({ rows: 1, cols: 2, figures: [figs[0], figs[1]] }));
+    for (const fig of figs) expect(JSON.parse(JSON.stringify(fig))).toStrictEqual(fig);
+  });
+
+  it("are shown through figureBundle with the same data in the plotly MIME part", () => {
+    const fig = twoSeries();
+    const bundle = figureBundle(fig, { includeLibrary: false });
+    const spec = o(bundle[PLOTLY_MIME] as Json);
+    expect(spec.data).toEqual(fig.data);
+    expect(spec.layout).toEqual(fig.layout);
+    expect(bundle["text/plain"]).toBe("<Figure: loss>");
+    expect(String(bundle["text/html"])).not.toContain(LIBRARY_MARKER);
+    expect(String(bundle["text/html"])).toContain('"held-out"');
+  });
+});
+
+/** An output that records what it is sent. */
+function spyOutput(): LiveTarget & { bundles: MimeBundle[] } {
+  const bundles: MimeBundle[] = [];
+  return { bundles, update: vi.fn((b: MimeBundle) => void bundles.push(b)), close: vi.fn() };
+}
+
+describe("LiveLossCurve", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("draws at most once per interval and always on done()", () => {
+    let now = 1000;
+    const output = spyOutput();
+    const live = new LiveLossCurve({ title: "training", series: ["train", "held-out"], totalSteps: 500, clock: () => now, output });
+    expect(output.update).toHaveBeenCalledTimes(0);
+    live.push("train", 1, 2.5); // first push draws at once
+    expect(output.update).toHaveBeenCalledTimes(1);
+    for (let step = 2; step <= 10; step++) {
+      now += 20; // 9 pushes within 180 ms < 300 ms
+      live.push("train", step, 2.5 - step / 100);
+    }
+    expect(output.update).toHaveBeenCalledTimes(1);
+    now += 150; // 330 ms after the first drawing
+    live.push("held-out", 10, 2.7);
+    expect(output.update).toHaveBeenCalledTimes(2);
+    now += 10;
+    live.push("train", 11, 2.3);
+    expect(output.update).toHaveBeenCalledTimes(2);
+    live.done(); // flushes the pending push
+    expect(output.update).toHaveBeenCalledTimes(3);
+    expect(output.close).toHaveBeenCalledTimes(1);
+    live.done(); // idempotent
+    expect(output.update).toHaveBeenCalledTimes(3);
+    expect(output.close).toHaveBeenCalledTimes(1);
+
+    const last = output.bundles[2];
+    expect(last["text/plain"]).toMatch(/^step 11\/500 {2}train 2\.300 {2}held-out 2\.700 {2}\(340 ms\)$/);
+    const spec = o(last[PLOTLY_MIME] as Json);
+    const data = spec.data as Trace[];
+    expect(data.map((t) => t.name)).toEqual(["train", "held-out"]);
+    expect((data[0].x as number[]).length).toBe(11);
+    expect(data.map(lineColor)).toEqual([PALETTE[0], PALETTE[1]]);
+    expect(o(spec.layout).xaxis).toMatchObject({ range: [0, 500] });
+    expect(String(last["text/html"])).toContain("step 11/500");
+    expect(String(last["text/html"])).not.toContain(LIBRARY_MARKER);
+  });
+
+  it("does not redraw on done() when nothing changed since the last drawing", () => {
+    let now = 0;
+    const output = spyOutput();
+    const live = new LiveLossCurve({ series: ["train"], clock: () => now, output, intervalMs: 100 });
+    live.push("train", 1, 1);
+    now += 500;
+    live.push("train", 2, 0.9);
+    expect(output.update).toHaveBeenCalledTimes(2);
+    live.done();
+    expect(output.update).toHaveBeenCalledTimes(2);
+    expect(output.close).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps colours by declared order and leaves undrawable values out of the curve", () => {
+    const output = spyOutput();
+    const live = new LiveLossCurve({ series: ["train", "held-out"], logY: true, output, clock: () => 0 });
+    live.push("held-out", 1, 3);
+    live.push("held-out", 2, NaN);
+    live.push("held-out", 3, 0);
+    live.push("held-out", 4, 2);
+    const fig = live.figure();
+    expect(fig.data).toHaveLength(1);
+    expect(lineColor(fig.data[0])).toBe(PALETTE[1]);
+    expect(fig.data[0].x).toEqual([1, 4]);
+    expect(o(fig.layout.yaxis).type).toBe("log");
+    live.push("held-out", 5, NaN);
+    expect(live.text()).toMatch(/held-out NaN/);
+  });
+
+  it("thins long curves to maxPoints, keeping the last point", () => {
+    const live = new LiveLossCurve({ series: ["train"], output: spyOutput(), clock: () => 0, maxPoints: 10 });
+    for (let s = 1; s <= 1000; s++) live.push("train", s, 1 / s);
+    const x = live.figure().data[0].x as number[];
+    expect(x.length).toBeLessThanOrEqual(11);
+    expect(x[0]).toBe(1);
+    expect(x[x.length - 1]).toBe(1000);
+    expect(live.history("train").steps).toHaveLength(1000);
+  });
+
+  it("rejects unknown series, bad steps and pushes after done()", () => {
+    const live = new LiveLossCurve({ series: ["train", "held-out"], output: spyOutput() });
+    expect(() => live.push("valid", 1, 1)).toThrow(/unknown series "valid"; declared series: "train", "held-out"/);
+    expect(() => live.push("train", NaN, 1)).toThrow(/step of "train" must be a finite number/);
+    live.done();
+    expect(() => live.push("train", 1, 1)).toThrow(/called after done\(\)/);
+    expect(() => new LiveLossCurve({ series: [] })).toThrow(/at least one series/);
+    expect(() => new LiveLossCurve({ series: ["a", "a"] })).toThrow(/series "a" is listed twice/);
+  });
+
+  it("outside a notebook prints nothing while training and one line at the end", () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    let now = 0;
+    const live = new LiveLossCurve({ series: ["train"], totalSteps: 3, clock: () => now });
+    for (let s = 1; s <= 3; s++) {
+      now += 1000;
+      live.push("train", s, 1 / s);
+    }
+    expect(log).not.toHaveBeenCalled();
+    live.done();
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0][0]).toMatch(/^step 3\/3 {2}train 0\.3333/);
+  });
+});
+
+describe("ProgressBar", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("shows the empty bar at once, then updates at most once per interval", () => {
+    let now = 0;
+    const output = spyOutput();
+    const bar = new ProgressBar({ total: 10, label: "epoch 1", clock: () => now, output });
+    expect(output.update).toHaveBeenCalledTimes(1);
+    expect(output.bundles[0]["text/plain"]).toBe("epoch 1  0/10  0%  elapsed 0 ms");
+    now += 100;
+    bar.tick();
+    now += 100;
+    bar.tick();
+    expect(output.update).toHaveBeenCalledTimes(1);
+    now += 200; // 400 ms since the first drawing
+    bar.tick(2, "loss <2.5>");
+    expect(output.update).toHaveBeenCalledTimes(2);
+    const b = output.bundles[1];
+    expect(b["text/plain"]).toBe("epoch 1  4/10  40%  elapsed 400 ms  eta 600 ms  loss <2.5>");
+    expect(String(b["text/html"])).toContain("width:40.0%");
+    expect(String(b["text/html"])).toContain("loss &lt;2.5&gt;");
+    now += 10;
+    bar.update(10);
+    expect(output.update).toHaveBeenCalledTimes(2);
+    bar.done("finished");
+    expect(output.update).toHaveBeenCalledTimes(3);
+    expect(output.bundles[2]["text/plain"]).toBe("epoch 1  10/10  100%  elapsed 410 ms  finished");
+    expect(output.close).toHaveBeenCalledTimes(1);
+    expect(bar.fraction).toBe(1);
+    expect(() => bar.tick()).toThrow(/update after done\(\)/);
+  });
+
+  it("rejects a non-positive total and negative progress", () => {
+    expect(() => new ProgressBar({ total: 0, output: spyOutput() })).toThrow(/total must be a positive number, got 0/);
+    const bar = new ProgressBar({ total: 5, output: spyOutput() });
+    expect(() => bar.tick(-1)).toThrow(/n must be a non-negative number/);
+  });
+
+  it("formats durations", () => {
+    expect(formatDuration(850)).toBe("850 ms");
+    expect(formatDuration(12_340)).toBe("12.3 s");
+    expect(formatDuration(245_000)).toBe("4 min 05 s");
+    expect(formatDuration(3_720_000)).toBe("1 h 02 min");
+  });
+});
