@@ -219,8 +219,14 @@ async function main() {
       if (code !== 0) {
         if (failure?.event === "cell-error") {
           const source = failure.source.split("\n").slice(0, 6).map((l) => `    | ${l}`).join("\n");
+          const detail = [failure.evalue && `${failure.ename}: ${failure.evalue}`, failure.stderr]
+            .filter(Boolean)
+            .join("\n")
+            .split("\n")
+            .map((l) => `  ${l}`)
+            .join("\n");
           throw new CourseError(
-            `${file}: code cell ${failure.number} failed after ${formatSeconds(seconds)}\n${source}\n  ${failure.ename}: ${failure.evalue}\n` +
+            `${file}: code cell ${failure.number} failed after ${formatSeconds(seconds)}\n${source}\n${detail || `  ${failure.fallback}`}\n` +
               `  (the partly executed notebook is at ${path.relative(process.cwd(), executed)})`,
           );
         }

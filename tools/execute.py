@@ -111,14 +111,19 @@ def main():
         status = 1
         failed = max(started) if started else None
         cell = nb.cells[failed] if failed is not None else None
-        error = next((o for o in (cell.outputs if cell else []) if o.get("output_type") == "error"), None)
+        outputs = cell.outputs if cell else []
+        error = next((o for o in outputs if o.get("output_type") == "error"), None)
+        # tslab reports TypeScript compile errors on stderr, with an empty error value.
+        stderr = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr")
         emit(
             "cell-error",
             index=failed,
             number=code_cells.index(failed) + 1 if failed is not None else None,
             source=cell.source if cell else "",
             ename=(error or {}).get("ename", type(e).__name__),
-            evalue=first_line((error or {}).get("evalue", "") or str(e), 2000),
+            evalue=first_line((error or {}).get("evalue", ""), 2000),
+            stderr="\n".join(stderr.strip().splitlines()[:20]),
+            fallback=first_line(str(e), 500),
         )
     finally:
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
