@@ -12,27 +12,10 @@ import { concatColumns, sliceColumns, sigmoid, addBias, addColumnSums } from "..
 import { initBackend } from "../lib/src/backend";
 import { Random } from "../lib/src/random";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
+import { dot, expectGradCheck, randn } from "./helpers";
 
-function randn(rng: Random, rows: number, cols: number, dtype: DType = "float64", std = 1): Matrix {
-  const m = Matrix.zeros(rows, cols, dtype);
-  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
-  return m;
-}
 
-function dot(a: Matrix, b: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * b.data[i];
-  return s;
-}
 
-/** Every checked parameter below `threshold`, and every analytic gradient non-zero (else the check proves nothing). */
-function expectGradCheck(params: Parameter[], results: GradCheckResult[], threshold: number): void {
-  for (const r of results) {
-    expect(r.checked, r.parameter).toBeGreaterThan(0);
-    expect(r.maxRelativeError, r.parameter).toBeLessThan(threshold);
-  }
-  for (const p of params) expect(p.grad.data.some((g) => g !== 0), `${p.name} has an all-zero gradient`).toBe(true);
-}
 
 /** max |a − b| / max |b|. */
 function relDiff(a: Matrix, b: Matrix): number {

@@ -6,18 +6,9 @@ import { GRU, GRUOptions } from "../lib/src/nn/gru";
 import { Random } from "../lib/src/random";
 import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
+import { dot, randn } from "./helpers";
 
-function randomMatrix(rng: Random, rows: number, cols: number, std = 1): Matrix {
-  const m = Matrix.zeros(rows, cols, "float64");
-  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
-  return m;
-}
 
-function dot(a: Matrix, b: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * b.data[i];
-  return s;
-}
 
 /**
  * Finite-difference check of the GRU's parameters, its input x and
@@ -30,9 +21,9 @@ function checkGRU(layer: GRU, withFirst: boolean, withDLast: boolean, T = 4, B =
     for (let i = 0; i < p.value.data.length; i++) p.value.data[i] += rng.normal(0, 0.5);
     p.changed();
   }
-  const x = new Parameter("x", randomMatrix(rng, T * B, I));
-  const h0 = new Parameter("h0", randomMatrix(rng, B, H, 0.5));
-  const R = randomMatrix(rng, T * B, H), Rh = randomMatrix(rng, B, H);
+  const x = new Parameter("x", randn(rng, T * B, I));
+  const h0 = new Parameter("h0", randn(rng, B, H, "float64", 0.5));
+  const R = randn(rng, T * B, H), Rh = randn(rng, B, H);
   const run = () => layer.forward(new Sequence(T, B, x.value), withFirst ? { h: h0.value } : undefined);
   const loss = (): number => {
     const f = run();
@@ -182,7 +173,7 @@ describe("GRU agrees with TensorFlow.js autodiff (float32)", () => {
         for (let i = 0; i < p.value.data.length; i++) p.value.data[i] += rng.normal(0, 0.3);
         p.changed();
       }
-      const f32 = (rows: number, cols: number) => randomMatrix(rng, rows, cols).clone("float32");
+      const f32 = (rows: number, cols: number) => randn(rng, rows, cols).clone("float32");
       const x = f32(T * B, I), h0 = f32(B, H), R = f32(T * B, H), Rh = f32(B, H);
       const report = compareWithTf({
         params: layer.parameters(),

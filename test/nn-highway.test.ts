@@ -6,18 +6,9 @@ import { Highway, HighwayActivation } from "../lib/src/nn/highway";
 import { Random } from "../lib/src/random";
 import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
+import { dot, randn } from "./helpers";
 
-function randomMatrix(rng: Random, rows: number, cols: number, std = 1): Matrix {
-  const m = Matrix.zeros(rows, cols, "float64");
-  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
-  return m;
-}
 
-function dot(a: Matrix, b: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * b.data[i];
-  return s;
-}
 
 describe("Highway gradients (float64 finite differences)", () => {
   for (const activation of ["tanh", "relu"] as HighwayActivation[]) {
@@ -26,8 +17,8 @@ describe("Highway gradients (float64 finite differences)", () => {
         const rng = new Random(21);
         const layer = new Highway(5, { rng: new Random(3), dtype: "float64", activation, transformBias });
         for (const p of layer.parameters()) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] += rng.normal(0, 0.3);
-        const x = new Parameter("x", randomMatrix(rng, 6, 5));
-        const R = randomMatrix(rng, 6, 5);
+        const x = new Parameter("x", randn(rng, 6, 5));
+        const R = randn(rng, 6, 5);
         const loss = () => dot(layer.forward(x.value).y, R);
         const backward = () => {
           for (const p of [...layer.parameters(), x]) p.zeroGrad();
@@ -46,8 +37,8 @@ describe("Highway gradients (float64 finite differences)", () => {
   it("on a Sequence: the same numbers as on its matrix, gradients included", () => {
     const rng = new Random(5);
     const layer = new Highway(3, { rng: new Random(1), dtype: "float64" });
-    const x = new Sequence(4, 2, randomMatrix(rng, 8, 3));
-    const dy = new Sequence(4, 2, randomMatrix(rng, 8, 3));
+    const x = new Sequence(4, 2, randn(rng, 8, 3));
+    const dy = new Sequence(4, 2, randn(rng, 8, 3));
     const fs = layer.forward(x);
     const dxs = layer.backward(fs, dy);
     const gs = layer.parameters().map((p) => Array.from(p.grad.data));
@@ -130,7 +121,7 @@ describe("Highway agrees with TensorFlow.js autodiff (float32)", () => {
         for (let i = 0; i < p.value.data.length; i++) p.value.data[i] += rng.normal(0, 0.3);
         p.changed();
       }
-      const x = randomMatrix(rng, 8, 6).clone("float32"), R = randomMatrix(rng, 8, 6).clone("float32");
+      const x = randn(rng, 8, 6).clone("float32"), R = randn(rng, 8, 6).clone("float32");
       const report = compareWithTf({
         params: layer.parameters(),
         inputs: { x },

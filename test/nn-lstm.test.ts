@@ -7,18 +7,9 @@ import { LSTM, LSTMOptions, LSTMGate } from "../lib/src/nn/lstm";
 import { Random } from "../lib/src/random";
 import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
+import { dot, randn } from "./helpers";
 
-function randomMatrix(rng: Random, rows: number, cols: number, std = 1): Matrix {
-  const m = Matrix.zeros(rows, cols, "float64");
-  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
-  return m;
-}
 
-function dot(a: Matrix, b: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * b.data[i];
-  return s;
-}
 
 interface CheckSetup {
   steps?: number;
@@ -44,10 +35,10 @@ function checkRecurrent(layer: RecurrentLayer, setup: CheckSetup): GradCheckResu
     p.changed();
   }
   const hasCell = layer.initialState(1).c !== undefined;
-  const x = new Parameter("x", randomMatrix(rng, T * B, I));
-  const h0 = new Parameter("h0", randomMatrix(rng, B, H, 0.5));
-  const c0 = new Parameter("c0", randomMatrix(rng, B, H));
-  const R = randomMatrix(rng, T * B, H), Rh = randomMatrix(rng, B, H), Rc = randomMatrix(rng, B, H);
+  const x = new Parameter("x", randn(rng, T * B, I));
+  const h0 = new Parameter("h0", randn(rng, B, H, "float64", 0.5));
+  const c0 = new Parameter("c0", randn(rng, B, H));
+  const R = randn(rng, T * B, H), Rh = randn(rng, B, H), Rc = randn(rng, B, H);
   const run = () =>
     layer.forward(new Sequence(T, B, x.value), setup.withFirst ? { h: h0.value, c: hasCell ? c0.value : undefined } : undefined);
   const loss = (): number => {
@@ -198,8 +189,8 @@ describe("LSTM structure", () => {
     const rng = new Random(5);
     const layer = new LSTM(I, H, { dtype: "float64", peephole: true, rng: new Random(6) });
     for (const p of layer.parameters()) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] += rng.normal(0, 0.3);
-    const x = new Sequence(T, B, randomMatrix(rng, T * B, I));
-    const dh = new Sequence(T, B, randomMatrix(rng, T * B, H));
+    const x = new Sequence(T, B, randn(rng, T * B, I));
+    const dh = new Sequence(T, B, randn(rng, T * B, H));
 
     const whole = layer.forward(x);
     const wholeBack = layer.backward(whole, dh);
@@ -284,7 +275,7 @@ describe("LSTM agrees with TensorFlow.js autodiff (float32)", () => {
         for (let i = 0; i < p.value.data.length; i++) p.value.data[i] += rng.normal(0, 0.3);
         p.changed();
       }
-      const f32 = (rows: number, cols: number) => randomMatrix(rng, rows, cols).clone("float32");
+      const f32 = (rows: number, cols: number) => randn(rng, rows, cols).clone("float32");
       const x = f32(T * B, I), h0 = f32(B, H), c0 = f32(B, H);
       const R = f32(T * B, H), Rh = f32(B, H), Rc = f32(B, H);
       const dotF = (a: Matrix, b: Matrix) => dot(a, b);

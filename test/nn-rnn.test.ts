@@ -15,18 +15,9 @@ import { truncatedBPTT, truncatedWindows, ModelStep } from "../lib/src/nn/bptt";
 import { initBackend } from "../lib/src/backend";
 import { Random } from "../lib/src/random";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
+import { dot, expectGradCheck, randn } from "./helpers";
 
-function randn(rng: Random, rows: number, cols: number, dtype: DType = "float64", std = 1): Matrix {
-  const m = Matrix.zeros(rows, cols, dtype);
-  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
-  return m;
-}
 
-function dot(a: Matrix, b: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i] * b.data[i];
-  return s;
-}
 
 /** Gives every parameter random values (biases too, so they matter). */
 function randomize(params: Parameter[], rng: Random, std = 0.6): void {
@@ -51,14 +42,6 @@ function mapState(s: RecurrentState, f: (m: Matrix) => Matrix): RecurrentState {
   return s.c ? { h: f(s.h), c: f(s.c) } : { h: f(s.h) };
 }
 
-function expectGradCheck(params: Parameter[], results: GradCheckResult[], threshold: number): void {
-  expect(results.length).toBe(params.length);
-  for (const r of results) {
-    expect(r.checked, r.parameter).toBeGreaterThan(0);
-    expect(r.maxRelativeError, r.parameter).toBeLessThan(threshold);
-  }
-  for (const p of params) expect(p.grad.data.some((g) => g !== 0), `${p.name} has an all-zero gradient`).toBe(true);
-}
 
 /**
  * Finite-difference check of any recurrent layer (float64): its parameters,
