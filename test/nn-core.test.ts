@@ -14,9 +14,6 @@ import { Random } from "../lib/src/random";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
 import { dot, expectGradCheck, randn } from "./helpers";
 
-
-
-
 /** max |a − b| / max |b|. */
 function relDiff(a: Matrix, b: Matrix): number {
   let d = 0, s = 0;

@@ -8,8 +8,6 @@ import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
 import { dot, randn } from "./helpers";
 
-
-
 /**
  * Finite-difference check of the GRU's parameters, its input x and
  * (optionally) its first state, for L = Σ R ⊙ h (+ Σ R_h ⊙ h_T): dh = R, dLast = R_h.

@@ -8,8 +8,6 @@ import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
 import { dot, randn } from "./helpers";
 
-
-
 describe("Highway gradients (float64 finite differences)", () => {
   for (const activation of ["tanh", "relu"] as HighwayActivation[]) {
     for (const transformBias of [-2, 0.5]) {

@@ -9,8 +9,6 @@ import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
 import { dot, randn } from "./helpers";
 
-
-
 interface CheckSetup {
   steps?: number;
   batch?: number;

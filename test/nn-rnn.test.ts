@@ -17,8 +17,6 @@ import { Random } from "../lib/src/random";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
 import { dot, expectGradCheck, randn } from "./helpers";
 
-
-
 /** Gives every parameter random values (biases too, so they matter). */
 function randomize(params: Parameter[], rng: Random, std = 0.6): void {
   for (const p of params) {
@@ -41,7 +39,6 @@ function mapState(s: RecurrentState, f: (m: Matrix) => Matrix): RecurrentState {
   }
   return s.c ? { h: f(s.h), c: f(s.c) } : { h: f(s.h) };
 }
-
 
 /**
  * Finite-difference check of any recurrent layer (float64): its parameters,
