@@ -267,6 +267,12 @@ describe("contour and surface", () => {
 });
 
 describe("table", () => {
+  it("escapes cell and header text, which plotly would read as HTML", () => {
+    const fig = table({ header: ["token <id>"], rows: [["<unk>"], ["a & b"]] });
+    const trace = fig.data[0] as unknown as { header: { values: string[] }; cells: { values: string[][] } };
+    expect(trace.header.values).toEqual(["<b>token &lt;id&gt;</b>"]);
+    expect(trace.cells.values).toEqual([["&lt;unk&gt;", "a &amp; b"]]);
+  });
   it("builds a column-major table with formatted, right-aligned numbers", () => {
     const fig = table({ title: "perplexity", header: ["model", "params", "ppl"], rows: [["bigram", 1234567, 95.1234], ["RNN", 5000, 48.2]] });
     expect(fig.data).toHaveLength(1);

@@ -1009,7 +1009,9 @@ export function table(options: TableOptions): Figure {
   });
   const columns = header.map((_, c) => rows.map((row) => row[c]));
   const numeric = columns.map((col) => col.length > 0 && col.every((cell) => typeof cell === "number"));
-  const cellText = columns.map((col) => col.map((cell) => (typeof cell === "number" ? formatNumber(cell, digits) : cell)));
+  // plotly reads table text as HTML: escape it, so a token like <unk> shows as written.
+  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const cellText = columns.map((col) => col.map((cell) => (typeof cell === "number" ? formatNumber(cell, digits) : escape(cell))));
   const align = numeric.map((n) => (n ? "right" : "left"));
   const stripes = rows.map((_, r) => (r % 2 === 0 ? "#FFFFFF" : "#F5F7FA"));
   const rowHeight = 28;
@@ -1018,7 +1020,7 @@ export function table(options: TableOptions): Figure {
   const trace: Trace = {
     type: "table",
     header: {
-      values: header.map((h) => `<b>${h.replace(/</g, "&lt;")}</b>`),
+      values: header.map((h) => `<b>${escape(h)}</b>`),
       align,
       fill: { color: "#E6EAF0" },
       line: { color: "#C5CCD6", width: 1 },
