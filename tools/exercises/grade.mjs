@@ -1,0 +1,523 @@
+// `npm run grade`: executes submitted notebooks with the hidden tests put back
+// and scores every exercise. docs/exercises.md is the instructor's guide.
+//
+//   npm run grade -- SUBMISSION...        .ipynb files, or folders searched for them
+//   npm run grade -- --out DIR ...        where grades.csv, grades.json and the
+//                                         executed notebooks go (default build/grades)
+//   npm run grade -- --source DIR ...     the source notebooks with solutions and
+//                                         hidden tests (default notebooks/); each
+//                                         submission is matched to one by file name
+//   --cell-timeout S      seconds a cell may run (default 120)
+//   --time-limit S        seconds for a whole submission, restarts included (default 600)
+//   --memory MB           memory of a submission's kernel (default 2048)
+//   --full                run the lessons at full size (default: quick = true)
+//   --isolation MODE      auto (default), sandbox (fail unless it works), none
+//   --jobs N, -j N        grade N submissions at a time (default 1)
+//   --keep-scratch        keep the per-submission scratch folders (for debugging)
+//
+// Student code is untrusted: each submission runs in its own kernel, process
+// tree and scratch folder, sandboxed where the machine allows it (see
+// tools/exercises/isolation.mjs and sandbox.sh), with time and memory limits.
+// What a submission breaks costs its own points and nothing else.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT, findPython, ensureLibraryBuilt } from "../jupyter.mjs";
+import { describeExercises, gradingNotebook, parseNotebook, readNotebook, NotebookError, MAX_NOTEBOOK_BYTES, ANSWER_STUB } from "./notebook.mjs";
+import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from "./isolation.mjs";
+
+class UsageError extends Error {}
+
+const RUNNER = path.join(ROOT, "tools", "exercises", "run_submission.py");
+const real = (p) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+const inside = (p, dir) => p === dir || p.startsWith(dir + path.sep);
+const formatSeconds = (s) => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
+const fmtPoints = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, ""));
+
+function parseCommandLine(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: "string", default: path.join(ROOT, "build", "grades") },
+      source: { type: "string", default: path.join(ROOT, "notebooks") },
+      "cell-timeout": { type: "string", default: "120" },
+      "time-limit": { type: "string", default: "600" },
+      memory: { type: "string", default: "2048" },
+      full: { type: "boolean", default: false },
+      isolation: { type: "string", default: "auto" },
+      "keep-scratch": { type: "boolean", default: false },
+      jobs: { type: "string", short: "j", default: "1" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const number = (name, min) => {
+    const v = Number(values[name]);
+    if (!Number.isFinite(v) || v < min) throw new UsageError(`--${name} ${values[name]}: expected a number of at least ${min}`);
+    return v;
+  };
+  if (!["auto", "sandbox", "userns", "none"].includes(values.isolation)) throw new UsageError(`--isolation ${values.isolation}: expected auto, sandbox or none`);
+  return {
+    help: values.help,
+    out: path.resolve(values.out),
+    source: path.resolve(values.source),
+    submissions: positionals,
+    limits: { cellTimeout: number("cell-timeout", 1), timeLimit: number("time-limit", 5), memoryMb: Math.floor(number("memory", 256)) },
+    full: values.full,
+    isolation: values.isolation,
+    keepScratch: values["keep-scratch"],
+    jobs: Math.floor(number("jobs", 1)),
+  };
+}
+
+/** The .ipynb files named on the command line; folders are searched (not .ipynb_checkpoints, not hidden folders, not `skip`). */
+function collectSubmissions(args, skip) {
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith(".") && !skip.some((s) => inside(real(p), s))) walk(p);
+      } else if (entry.name.endsWith(".ipynb")) {
+        files.push(p);
+      }
+    }
+  };
+  for (const a of args) {
+    if (!existsSync(a)) throw new UsageError(`${a}: no such file or folder`);
+    if (statSync(a).isDirectory()) walk(path.resolve(a));
+    else files.push(path.resolve(a));
+  }
+  const unique = [...new Set(files)];
+  if (unique.length === 0) throw new UsageError(`no .ipynb files in ${args.join(", ")}`);
+  // Labels: paths relative to the folder the submissions have in common.
+  let base = path.dirname(unique[0]);
+  while (!unique.every((f) => inside(f, base)) && base !== path.dirname(base)) base = path.dirname(base);
+  if (base === path.dirname(base)) base = process.cwd(); // nothing in common: relative to here
+  return unique.map((file) => ({ file, label: path.relative(base, file) || path.basename(file) }));
+}
+
+function loadSources(source) {
+  if (!existsSync(source)) throw new UsageError(`--source ${source}: no such file or folder`);
+  const files = statSync(source).isDirectory()
+    ? readdirSync(source).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(source, f))
+    : [source];
+  const sources = [];
+  for (const file of files) {
+    const name = path.basename(file);
+    try {
+      const nb = readNotebook(file);
+      sources.push({ file, name, nb, info: describeExercises(nb, name) });
+    } catch (e) {
+      if (!(e instanceof NotebookError)) throw e;
+      // Only the submissions of this lesson suffer from it (they are not graded).
+      sources.push({ file, name, nb: null, info: { exercises: [], answers: [], locked: [] }, problem: e.message });
+    }
+  }
+  if (!sources.length) throw new UsageError(`no source notebooks in ${source}`);
+  if (sources.every((s) => s.problem)) throw new UsageError(`the source notebooks break the exercise convention (docs/exercises.md):\n${sources.map((s) => s.problem).join("\n")}`);
+  return sources;
+}
+
+/**
+ * The source a submission answers: the only source there is; else the same
+ * file name; else a source whose name starts the submission's; else the one
+ * sharing the most exercise grade ids.
+ */
+function matchSource(sources, file, nb) {
+  if (sources.length === 1) return sources[0];
+  const base = path.basename(file);
+  const exact = sources.find((s) => s.name === base);
+  if (exact) return exact;
+  const stem = base.replace(/\.ipynb$/, "");
+  const prefixed = sources.filter((s) => stem.startsWith(s.name.replace(/\.ipynb$/, "")));
+  if (prefixed.length === 1) return prefixed[0];
+  if (nb) {
+    const ids = new Set(nb.cells.map((c) => c.metadata?.nbgrader?.grade_id).filter((x) => typeof x === "string"));
+    const scored = sources.map((s) => ({ s, n: s.info.exercises.filter((e) => ids.has(e.name)).length })).filter((x) => x.n > 0);
+    scored.sort((a, b) => b.n - a.n);
+    if (scored.length && (scored.length === 1 || scored[0].n > scored[1].n)) return scored[0].s;
+  }
+  return null;
+}
+
+const RUNNER_ENV_KEYS = ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "RNN_COURSE_BACKEND", "TMPDIR", "SYSTEMROOT"];
+
+/** Runs run_submission.py on one prepared notebook; resolves to {results, restarts, fatal, stderr}. */
+function runSubmission(ctx, nb, dirs, marker) {
+  const { python, limits } = ctx;
+  return new Promise((resolve) => {
+    const env = Object.fromEntries(RUNNER_ENV_KEYS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+    Object.assign(env, { JUPYTER_PATH: dirs.jupyter, JUPYTER_RUNTIME_DIR: dirs.runtime, JUPYTER_CONFIG_DIR: dirs.config, JUPYTER_DATA_DIR: dirs.data, JUPYTER_PLATFORM_DIRS: "1" });
+    // With setpriv, the runner dies with the grader (and its kernel with it, see isolation.mjs).
+    const [command, ...prefix] = ctx.pdeathsig ? ["setpriv", "--pdeathsig", "KILL", python] : [python];
+    const child = spawn(
+      command,
+      [
+        ...prefix,
+        RUNNER, "--kernel", GRADER_KERNEL, "--cwd", dirs.work, "--output", dirs.executed, "--kernel-log", dirs.kernelLog, "--marker", marker,
+        "--cell-timeout", String(limits.cellTimeout), "--time-limit", String(limits.timeLimit), "--memory-mb", String(limits.memoryMb),
+      ],
+      { env, stdio: ["pipe", "pipe", "pipe"], detached: true },
+    );
+    ctx.children.add(child);
+    const seen = {};
+    let done = null;
+    let fatal = null;
+    let buffered = "";
+    let stderr = "";
+    let killedByGrader = false;
+    // The runner enforces the limits itself; this is the backstop if it hangs.
+    const hard = setTimeout(() => {
+      killedByGrader = true;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }, (limits.timeLimit + 180) * 1000);
+    child.stdin.on("error", () => {});
+    child.stdin.end(JSON.stringify(nb));
+    child.stderr.on("data", (d) => {
+      if (stderr.length < 100_000) stderr += d;
+    });
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let ev;
+        try {
+          ev = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (ev.event === "cell") seen[ev.index] = ev;
+        if (ev.event === "done") done = ev;
+        if (ev.event === "fatal") fatal = ev;
+        if (ev.event === "kernel-start" && ev.attempt > 1 && process.stdout.isTTY) process.stdout.write(`    (restarting the kernel: attempt ${ev.attempt})\r`);
+      }
+    });
+    child.on("close", (code) => {
+      ctx.children.delete(child);
+      clearTimeout(hard);
+      if (process.stdout.isTTY) process.stdout.write("\x1b[K");
+      const results = done ? done.cells : seen;
+      if (!done && !fatal) {
+        fatal = { message: killedByGrader ? "the runner did not finish in time and was killed" : `the runner stopped with status ${code}: ${stderr.trim().split("\n").slice(-3).join(" / ")}` };
+      }
+      resolve({ results, restarts: done?.restarts ?? 0, fatal: fatal && (!done || code !== 0) ? fatal : null, stderr });
+    });
+  });
+}
+
+/** An open question's answer as the grader sees it (the instructor reads it in grades.json or the executed notebook). */
+const manualStatus = (answer) => (answer === null ? "answer cell missing" : answer.trim() === ANSWER_STUB || !answer.trim() ? "not answered" : "answered");
+
+const FAILURE_STATUS = { error: "failed", timeout: "timeout", memory: "memory", died: "died", "not-run": "not-run" };
+
+/** Scores of one executed submission from the runner's per-cell results. */
+function score(plan, results) {
+  const exercises = plan.exercises.map((ex) => {
+    const tests = plan.tests.filter((t) => t.exercise === ex.name).map((t) => {
+      const r = results[t.index] ?? results[String(t.index)] ?? { status: "not-run", message: "not run" };
+      let status = r.status === "ok" && r.marker ? "passed" : FAILURE_STATUS[r.status] ?? "failed";
+      let message = r.message ?? "";
+      if (r.status === "ok" && !r.marker) {
+        status = "failed";
+        message = "the test cell did not run to its end (it reported success, but its last line never ran)";
+      }
+      return { grade_id: t.gradeId, points: status === "passed" ? t.points : 0, max_points: t.points, status, message, restored: t.restored };
+    });
+    const points = tests.reduce((a, t) => a + t.points, 0);
+    const failed = tests.find((t) => t.status !== "passed");
+    let status = failed ? (points > 0 ? "partial" : failed.status) : "passed";
+    let message = failed ? failed.message : "";
+    const solution = ex.solutionIndex === null ? null : results[ex.solutionIndex] ?? results[String(ex.solutionIndex)];
+    if (failed && ex.solutionIndex === null) {
+      status = points > 0 ? "partial" : "missing";
+      message = `the solution cell '${ex.name}' is missing from the submission; ${failed.message}`;
+    } else if (failed && solution && solution.status !== "ok") {
+      if (points === 0) status = FAILURE_STATUS[solution.status] ?? "failed";
+      message = `the solution cell '${ex.name}' failed: ${solution.message}`;
+    }
+    return { exercise: ex.name, points, max_points: ex.points, status, message, tests };
+  });
+  return exercises;
+}
+
+function csvField(v) {
+  let s = v === null || v === undefined ? "" : String(v);
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`; // no formulas from student text in a spreadsheet
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function writeReports(out, report) {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, "grades.json"), JSON.stringify(report, null, 2) + "\n");
+  const rows = [["submission", "notebook", "exercise", "points", "max_points", "status", "message"]];
+  for (const s of report.submissions) {
+    for (const e of s.exercises) rows.push([s.submission, s.notebook ?? "", e.exercise, e.points, e.max_points, e.status, e.message]);
+    for (const a of s.manual) rows.push([s.submission, s.notebook ?? "", a.grade_id, "", a.max_points, "manual", `to grade by hand: ${a.status}`]);
+    rows.push([s.submission, s.notebook ?? "", "TOTAL", s.points, s.max_points, s.status, s.message ?? ""]);
+  }
+  writeFileSync(path.join(out, "grades.csv"), rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n");
+}
+
+/** Text from a submission, made safe for a terminal: no control characters (escape sequences). */
+const printable = (t) => String(t).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
+
+function printSubmission(i, n, s) {
+  const head = `[${i}/${n}] ${s.submission}${s.notebook ? ` (${s.notebook})` : ""}: ${fmtPoints(s.points)}/${fmtPoints(s.max_points)}` +
+    `${s.status === "graded" ? "" : `, ${s.status}`}${s.seconds !== undefined ? ` in ${formatSeconds(s.seconds)}` : ""}` +
+    (s.restarts ? `, ${s.restarts} kernel restart(s)` : "");
+  console.log(printable(head));
+  if (s.message) console.log(`    ${printable(s.message)}`);
+  const width = Math.max(8, ...s.exercises.map((e) => e.exercise.length), ...s.manual.map((a) => a.grade_id.length));
+  for (const e of s.exercises) {
+    const pts = `${fmtPoints(e.points)}/${fmtPoints(e.max_points)}`.padStart(5);
+    console.log(printable(`    ${e.exercise.padEnd(width)}  ${pts}  ${e.status.padEnd(8)}  ${e.message.split("\n")[0]}`).trimEnd());
+  }
+  for (const a of s.manual) console.log(`    ${a.grade_id.padEnd(width)}  ${`-/${fmtPoints(a.max_points)}`.padStart(5)}  manual    to grade by hand: ${a.status}`);
+  for (const note of s.notes ?? []) console.log(`    note: ${printable(note)}`);
+}
+
+async function gradeOne(sub, ctx, n) {
+  const t0 = performance.now();
+  const result = { submission: sub.label, path: sub.file, notebook: null, status: "graded", points: 0, max_points: 0, exercises: [], manual: [], notes: [] };
+  let nb = null;
+  let parseError = null;
+  try {
+    const size = statSync(sub.file).size;
+    if (size > MAX_NOTEBOOK_BYTES) throw new NotebookError(`the file is larger than ${MAX_NOTEBOOK_BYTES >> 20} MB`);
+    nb = parseNotebook(readFileSync(sub.file, "utf8"), path.basename(sub.file));
+  } catch (e) {
+    if (!(e instanceof NotebookError) && !e.code) throw e;
+    parseError = e.message;
+  }
+  const source = matchSource(ctx.sources, sub.file, nb);
+  const zero = (status, message, short) => {
+    if (source) {
+      result.notebook = source.name;
+      result.max_points = source.info.exercises.reduce((a, e) => a + e.points, 0);
+      result.exercises = source.info.exercises.map((e) => ({ exercise: e.name, points: 0, max_points: e.points, status, message: short, tests: [] }));
+      result.manual = source.info.answers.map((a) => ({ grade_id: a.gradeId, max_points: a.points, status: "not graded", answer: null }));
+    }
+    result.status = status;
+    result.message = message;
+  };
+  if (source?.problem) {
+    zero("grader-error", `the source notebook ${source.name} breaks the exercise convention (docs/exercises.md): ${source.problem.replace(/\n/g, "; ")}`, "not graded");
+    ctx.graderErrors++;
+  } else if (!source) {
+    zero("unknown-notebook", `matches no source notebook (${ctx.sources.map((s) => s.name).join(", ")}): name it like the lesson it answers`);
+  } else if (parseError) {
+    zero("malformed", `the notebook cannot be read: ${parseError}`, "not graded: the notebook cannot be read");
+  } else {
+    result.notebook = source.name;
+    const marker = `rnn-grader-passed-${randomBytes(12).toString("hex")}`;
+    const plan = gradingNotebook(source.nb, source.info, nb, { marker, params: ctx.full ? {} : { quick: true } });
+    result.notes.push(...plan.notes);
+    const dirs = prepareScratch(ctx, sub, n);
+    try {
+      const run = await runSubmission(ctx, plan.nb, dirs, marker);
+      result.restarts = run.restarts;
+      if (run.fatal) {
+        zero("grader-error", `grading failed (not the student's fault): ${run.fatal.message}${run.fatal.log?.length ? ` [kernel log: ${run.fatal.log.join(" / ")}]` : ""}`, "not graded: the grader failed");
+        ctx.graderErrors++;
+      } else {
+        result.exercises = score(plan, run.results);
+        result.points = result.exercises.reduce((a, e) => a + e.points, 0);
+        result.max_points = result.exercises.reduce((a, e) => a + e.max_points, 0);
+        result.manual = plan.answers.map((a) => ({ grade_id: a.gradeId, max_points: a.points, status: manualStatus(a.answer), answer: a.answer }));
+        const graded = new Set([...plan.tests.map((t) => t.index), ...plan.exercises.map((e) => e.solutionIndex)]);
+        for (const [index, r] of Object.entries(run.results)) {
+          if (!graded.has(Number(index)) && r.status !== "ok") result.notes.push(`cell ${Number(index) + 1} of the executed notebook (not graded): ${r.status}: ${r.message}`);
+        }
+      }
+      if (existsSync(dirs.executed)) {
+        const target = path.join(ctx.out, "executed", sub.label.split(path.sep).filter((p) => p !== ".." && p !== "").join(path.sep));
+        mkdirSync(path.dirname(target), { recursive: true });
+        copyFileSync(dirs.executed, target);
+        result.executed = path.relative(ctx.out, target);
+      }
+    } finally {
+      if (!ctx.keepScratch) rmSync(dirs.base, { recursive: true, force: true });
+    }
+  }
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
+
+/** The private folders of one submission, under the grader's own temp folder (mode 700). */
+function prepareScratch(ctx, sub, n) {
+  const base = path.join(ctx.scratch, `submission-${n}`);
+  const dirs = {
+    base,
+    work: path.join(base, "work"),
+    workSource: path.join(base, "work-source"),
+    newRoot: path.join(base, "root"),
+    jupyter: path.join(base, "jupyter"),
+    runtime: path.join(base, "runtime"),
+    config: path.join(base, "config"),
+    data: path.join(base, "data"),
+    executed: path.join(base, "executed.ipynb"),
+    kernelLog: path.join(base, "kernel.log"),
+  };
+  for (const d of [dirs.work, dirs.workSource, dirs.newRoot, dirs.runtime, dirs.config, dirs.data]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // The scratch folder holds a copy of the student's own file, nothing of the instructor's.
+  const copyTo = ctx.isolation.mode === "none" ? dirs.work : dirs.workSource;
+  copyFileSync(sub.file, path.join(copyTo, path.basename(sub.file)));
+  if (ctx.isolation.mode === "none") symlinkSync(path.join(ROOT, "node_modules"), path.join(dirs.work, "node_modules"));
+  const spec = kernelSpec(ctx.isolation.mode, {
+    newRoot: dirs.newRoot,
+    work: dirs.work,
+    workSource: dirs.workSource,
+    hide: ctx.hide,
+    limits: ctx.limits,
+  });
+  const kdir = path.join(dirs.jupyter, "kernels", GRADER_KERNEL);
+  mkdirSync(kdir, { recursive: true });
+  writeFileSync(path.join(kdir, "kernel.json"), JSON.stringify(spec, null, 1));
+  return dirs;
+}
+
+async function main() {
+  const args = parseCommandLine(process.argv.slice(2));
+  if (args.help) {
+    console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
+    return 0;
+  }
+  if (args.submissions.length === 0) throw new UsageError("name the submissions to grade: npm run grade -- FILE.ipynb|FOLDER ... (-h for help)");
+  const sources = loadSources(args.source);
+  const sourceDirs = [...new Set(sources.map((s) => real(path.dirname(s.file))))];
+  const outReal = real(args.out);
+  for (const d of sourceDirs) {
+    if (inside(outReal, d)) throw new UsageError(`--out ${args.out} is inside the source folder ${d}`);
+  }
+  const submissions = collectSubmissions(args.submissions, [outReal]);
+  for (const a of args.submissions) {
+    if (existsSync(a) && statSync(a).isDirectory() && inside(outReal, real(a))) {
+      throw new UsageError(`--out ${args.out} is inside the submissions folder ${a}: a later run would grade its executed notebooks`);
+    }
+  }
+  ensureLibraryBuilt();
+  const python = findPython(["nbclient", "nbformat", "jupyter_client"]);
+  let isolation;
+  try {
+    isolation = detectIsolation(args.isolation);
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  const hide = [
+    ...new Set([
+      ...sourceDirs,
+      ...submissions.map((s) => real(path.dirname(s.file))),
+      ...args.submissions.filter((a) => existsSync(a)).map((a) => real(a)),
+      outReal,
+      path.join(ROOT, "notebooks"),
+      path.join(ROOT, ".git"),
+      path.join(ROOT, "build"),
+    ]),
+  ];
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "rnn-grade-"));
+  const rel = (p) => path.relative(process.cwd(), p) || ".";
+  const ctx = {
+    sources, python, isolation, hide, scratch, limits: args.limits, out: args.out, full: args.full, keepScratch: args.keepScratch,
+    graderErrors: 0, children: new Set(), pdeathsig: process.platform === "linux" && which("setpriv"),
+  };
+  // Interrupted: stop the runners (their kernels die with them) and remove the scratch folders.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    process.once(signal, () => {
+      for (const child of ctx.children) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }
+      if (!args.keepScratch) rmSync(scratch, { recursive: true, force: true });
+      console.error(`\nnpm run grade: interrupted; the grades of the submissions finished so far are in ${rel(args.out)}/`);
+      process.exit(130);
+    });
+  }
+
+  console.log(`npm run grade: ${submissions.length} submission(s) against ${sources.length} source notebook(s) in ${rel(args.source)}`);
+  console.log(`Isolation: ${DESCRIPTIONS[isolation.mode]}.`);
+  if (isolation.mode === "none") console.log(`  (the sandbox is unavailable: ${isolation.reasons.join("; ")})`);
+  for (const s of sources.filter((x) => x.problem)) {
+    console.log(`Warning: ${s.name} breaks the exercise convention; its submissions will not be graded:\n  ${s.problem.split("\n").join("\n  ")}`);
+  }
+  console.log(
+    `Limits: ${args.limits.cellTimeout} s per cell, ${args.limits.timeLimit} s per submission, ${args.limits.memoryMb} MB of memory; ` +
+      `${args.full ? "full size" : "quick mode (quick = true)"}.\n`,
+  );
+  const report = {
+    grader: {
+      when: new Date().toISOString(),
+      isolation: isolation.mode,
+      isolation_notes: isolation.reasons,
+      limits: { cell_timeout_s: args.limits.cellTimeout, time_limit_s: args.limits.timeLimit, memory_mb: args.limits.memoryMb },
+      quick: !args.full,
+      sources: sources.map((s) => ({ notebook: s.name, exercises: s.info.exercises.map((e) => ({ exercise: e.name, points: e.points })) })),
+    },
+    submissions: [],
+  };
+  const results = new Array(submissions.length);
+  let next = 0;
+  let printed = 0;
+  const gradeSafely = async (i) => {
+    const sub = submissions[i];
+    try {
+      return await gradeOne(sub, ctx, i + 1);
+    } catch (e) {
+      // A bug of the grader must not lose the other submissions' grades.
+      ctx.graderErrors++;
+      return { submission: sub.label, path: sub.file, notebook: null, status: "grader-error", points: 0, max_points: 0, exercises: [], manual: [], notes: [], message: `grading failed: ${e.stack ?? e}` };
+    }
+  };
+  const worker = async () => {
+    while (next < submissions.length) {
+      const i = next++;
+      results[i] = await gradeSafely(i);
+      while (printed < results.length && results[printed]) {
+        printSubmission(printed + 1, submissions.length, results[printed]);
+        printed++;
+      }
+      report.submissions = results.filter(Boolean);
+      writeReports(args.out, report); // after each submission, so an interrupted run keeps what it graded
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(args.jobs, submissions.length) }, worker));
+  } finally {
+    if (!args.keepScratch) rmSync(scratch, { recursive: true, force: true });
+    else console.log(`Scratch folders kept in ${scratch}`);
+  }
+  console.log(`\nWrote ${rel(path.join(args.out, "grades.csv"))}, grades.json and the executed notebooks (they contain the hidden tests: do not hand them out) in ${rel(path.join(args.out, "executed"))}/`);
+  if (ctx.graderErrors) {
+    console.log(`${ctx.graderErrors} submission(s) could not be graded because of a problem of the grader, its installation or a source notebook (see above).`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError || e?.code?.startsWith?.("ERR_PARSE_ARGS")) {
+      console.error(`npm run grade: ${e.message}`);
+      process.exit(2);
+    }
+    console.error(e);
+    process.exit(1);
+  },
+);
