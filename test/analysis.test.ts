@@ -1,20 +1,16 @@
 import { describe, it, expect } from "vitest";
-import { Matrix, DType } from "../lib/src/nn/tensor";
+import { Matrix } from "../lib/src/nn/tensor";
 import { Sequence } from "../lib/src/nn/sequence";
 import { RNN } from "../lib/src/nn/rnn";
 import { LSTM } from "../lib/src/nn/lstm";
 import { orthogonal, eigenvalues, spectralRadius } from "../lib/src/nn/init";
 import { Random } from "../lib/src/random";
+import { inv } from "mathjs";
 import {
   powerIteration, spectralNorm, stepJacobian, jacobianProduct, jacobianProductNorms,
   tanhDerivatives, inputGradientNorms,
 } from "../lib/src/analysis";
-
-function randn(rng: Random, rows: number, cols: number, std = 1, dtype: DType = "float64"): Matrix {
-  const m = Matrix.zeros(rows, cols, dtype);
-  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal(0, std);
-  return m;
-}
+import { randn } from "./helpers";
 
 function matmul(a: Matrix, b: Matrix): Matrix {
   const c = Matrix.zeros(a.rows, b.cols, "float64");
@@ -58,7 +54,7 @@ describe("powerIteration", () => {
     expect(r.value.re).toBeCloseTo(-3, 9);
     expect(r.value.im).toBe(0);
     expect(r.modulus).toBeCloseTo(3, 9);
-    // The fit settles before the iterate itself has turned all the way onto q₂.
+    // The fit settles before the iterate itself has turned all the way onto e₂.
     expect(Math.abs(r.vector[1])).toBeGreaterThan(0.999);
   });
 
@@ -70,6 +66,23 @@ describe("powerIteration", () => {
     expect(r.value.re).toBeCloseTo(1.7, 8);
     // The textbook estimate converges too when one real eigenvalue dominates.
     expect(r.ratios[r.ratios.length - 1]).toBeCloseTo(1.7, 3);
+  });
+
+  it("stays converged once close, for symmetric and for non-normal matrices (no cancellation in the fit)", () => {
+    const lambdas = [1.05, 0.95, -0.9, 0.7, -0.5, 0.3];
+    const rng = new Random(15);
+    const q = lambdas.map(() => lambdas.map(() => rng.normal()));
+    const qinv = inv(q) as number[][];
+    const nonNormal = q.map((row) => qinv[0].map((_, c) => row.reduce((s, x, i) => s + x * lambdas[i] * qinv[i][c], 0)));
+    for (const [w, rho] of [[nonNormal, 1.05], [symmetricWith([2, 1.9, -1.8, 1, 0.5], new Random(16)), 2]] as const) {
+      const r = powerIteration(w, { rng: new Random(17) });
+      expect(r.converged).toBe(true);
+      const errors = r.history.map((h) => Math.abs(h - rho) / rho);
+      const first = errors.findIndex((e) => e < 1e-8);
+      expect(first).toBeGreaterThan(0);
+      for (const e of errors.slice(first)) expect(e).toBeLessThan(1e-7);
+      expect(errors[errors.length - 1]).toBeLessThan(1e-10);
+    }
   });
 
   it("converges when two real eigenvalues ±λ share the largest modulus", () => {
@@ -96,7 +109,7 @@ describe("powerIteration", () => {
 
   it("matches the spectral radius of the Hessenberg-QR solver on a random non-symmetric matrix", () => {
     const n = 40;
-    const w = randn(new Random(7), n, n, 1 / Math.sqrt(n));
+    const w = randn(new Random(7), n, n, "float64", 1 / Math.sqrt(n));
     const rho = spectralRadius(w);
     const r = powerIteration(w, { rng: new Random(8), iterations: 20000, tolerance: 1e-12 });
     expect(r.modulus).toBeCloseTo(rho, 5);
@@ -146,7 +159,7 @@ describe("Jacobian products", () => {
     const w = scaledRotation(0.8, 1.1);
     const norms = jacobianProductNorms(w, { lags: 50 });
     expect(norms[50] / 0.8 ** 50).toBeCloseTo(1, 8);
-    const g = randn(new Random(10), 20, 20, 1 / Math.sqrt(20));
+    const g = randn(new Random(10), 20, 20, "float64", 1 / Math.sqrt(20));
     const rho = spectralRadius(g);
     const long = jacobianProductNorms(g, { lags: 400 });
     // Gelfand's formula: the k-th root of the norm approaches ρ (slowly, like a polynomial factor^(1/k)).
@@ -155,7 +168,7 @@ describe("Jacobian products", () => {
 
   it("the linear product is (W_hhᵀ)^k, and a step Jacobian is diag(d)·W_hhᵀ", () => {
     const rng = new Random(11);
-    const w = randn(rng, 5, 5, 0.5);
+    const w = randn(rng, 5, 5, "float64", 0.5);
     let power = Matrix.from([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]], "float64");
     for (let k = 0; k < 6; k++) power = matmul(power, transpose(w));
     expect(maxAbsDiff(jacobianProduct(w, 6), power)).toBeLessThan(1e-12);
@@ -174,7 +187,7 @@ describe("Jacobian products", () => {
     const H = 4, D = 3, T = 7;
     const rnn = new RNN(D, H, { rng, dtype: "float64" });
     const x = new Sequence(T, 1, randn(rng, T, D));
-    const h0 = randn(rng, 1, H, 0.5);
+    const h0 = randn(rng, 1, H, "float64", 0.5);
     const forward = rnn.forward(x, { h: h0 });
     const analytic = jacobianProduct(rnn.Whh, tanhDerivatives(forward.h));
     const eps = 1e-6;

@@ -15,10 +15,53 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-/** m ← tanh(m), element-wise; returns m. */
+/**
+ * tanh to float32 accuracy (within 2.7e-7 of Math.tanh everywhere), about 3x
+ * faster than Math.tanh. Math.tanh and Math.exp are computed in software and
+ * cost some 20 ns each, and an LSTM step evaluates five of them per unit and
+ * example: they were the largest cost of a float32 training step after the
+ * matrix products. This is the rational approximation Eigen uses for float
+ * tanh: an odd polynomial of degree 13 over an even one of degree 6, on x
+ * clamped to ±7.9 (where tanh is within 2.7e-7 of ±1).
+ */
+export function tanhFloat32(x: number): number {
+  const limit = 7.90531110763549805;
+  if (x > limit) x = limit;
+  else if (x < -limit) x = -limit;
+  const x2 = x * x;
+  const p = x * (4.89352455891786e-3 + x2 * (6.37261928875436e-4 + x2 * (1.48572235717979e-5 +
+    x2 * (5.12229709037114e-8 + x2 * (-8.60467152213735e-11 + x2 * (2.00018790482477e-13 + x2 * -2.76076847742355e-16))))));
+  const q = 4.89352518554385e-3 + x2 * (2.26843463243900e-3 + x2 * (1.18534705686654e-4 + x2 * 1.19825839466702e-6));
+  return p / q;
+}
+
+/** σ(x) = (1 + tanh(x/2)) / 2, through {@link tanhFloat32}: within 1.3e-7 of σ (absolute). */
+export function sigmoidFloat32(x: number): number {
+  return 0.5 + 0.5 * tanhFloat32(0.5 * x);
+}
+
+/** The activation functions to use at a precision. */
+export interface Activations {
+  sigmoid: (x: number) => number;
+  tanh: (x: number) => number;
+}
+
+const EXACT: Activations = { sigmoid, tanh: Math.tanh };
+const FLOAT32: Activations = { sigmoid: sigmoidFloat32, tanh: tanhFloat32 };
+
+/**
+ * σ and tanh for computations in `dtype`: in float64 the exact ones (gradient
+ * checks need every digit), in float32 the fast approximations, whose error
+ * is of the order of float32 rounding itself.
+ */
+export function activations(dtype: DType): Activations {
+  return dtype === "float64" ? EXACT : FLOAT32;
+}
+
+/** m ← tanh(m), element-wise (in m's precision, see {@link activations}); returns m. */
 export function tanhInPlace(m: Matrix): Matrix {
-  const d = m.data;
-  for (let i = 0; i < d.length; i++) d[i] = Math.tanh(d[i]);
+  const d = m.data, tanh = activations(m.dtype).tanh;
+  for (let i = 0; i < d.length; i++) d[i] = tanh(d[i]);
   return m;
 }
 

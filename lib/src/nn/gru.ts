@@ -46,10 +46,10 @@
 import { Matrix, Parameter, DType } from "./tensor";
 import { Sequence } from "./sequence";
 import { linalg, addInPlace } from "./linalg";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
 import {
-  LayerOptions, sigmoid, addBias, addColumnSums, gaussianParameter, zeroParameter,
-  sequenceLike, previousStates, expectShape, expectDType, expectSize,
+  LayerOptions, activations, addBias, addColumnSums, gaussianParameter, zeroParameter,
+  previousStates, expectShape, expectDType, expectSize,
 } from "./elementwise";
 
 /** The GRU's gates; `hTilde` is the candidate state h̃ (PyTorch's n). */
@@ -161,12 +161,15 @@ export class GRU implements RecurrentLayer<GRUCache> {
     const la = linalg();
     const zKeeps = this.zMultiplies === "previous";
     const GH = this.Wh.value.cols; // 3H or 2H
+    const { sigmoid, tanh } = activations(this.dtype); // float32: fast, to float32 accuracy
 
     // The input's share of all three pre-activations, for ALL steps in one product.
     const XW = la.matmul(x.data, this.Wx);
     addBias(XW, this.b.value);
 
-    const gates = Matrix.zeros(T * B, G, this.dtype);
+    // The loops below replace each pre-activation with its gate's activation,
+    // in place (one matrix fewer to fill: memory traffic matters as much as arithmetic).
+    const gates = XW;
     const reset = Matrix.zeros(T * B, H, this.dtype);
     const h = Sequence.zeros(T, B, H, this.dtype);
     const bh = this.bhTilde?.value.data;
@@ -194,7 +197,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
         for (let j = 0; j < H; j++) {
           const s = bi * H + j, r = a[xr + j], z = a[xr + H + j];
           const recurrent = candidate ? candidate[s] : r * rs[row * H + j];
-          const hTilde = Math.tanh(xw[xr + 2 * H + j] + recurrent);
+          const hTilde = tanh(xw[xr + 2 * H + j] + recurrent);
           a[xr + 2 * H + j] = hTilde;
           // Interpolate between the old state and the candidate.
           hd[row * H + j] = zKeeps ? z * hp[s] + (1 - z) * hTilde : (1 - z) * hp[s] + z * hTilde;
@@ -287,7 +290,8 @@ export class GRU implements RecurrentLayer<GRUCache> {
     }
     if (this.WhTilde) addInPlace("GRU dWhTilde", this.WhTilde.grad, la.matmulAT(reset, DN)); // Σ_t (r ⊙ h_{t−1})ᵀ dz_h̃
 
-    return { dx: sequenceLike(x, la.matmulBT(DZx, this.Wx)), dFirst: { h: dhNext } };
+    // dx_t = dz_t·W_xᵀ, all steps at once, when read.
+    return lazyInputGradient(x, DZx, this.Wx, { h: dhNext });
   }
 
   /** The activations of one gate (or of the candidate h̃) at every step, [T·B, H], for plotting. */

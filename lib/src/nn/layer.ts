@@ -6,8 +6,9 @@
  * to its inputs and initial state. No hidden global tape: the flow of
  * information is visible in the calls.
  */
-import { Matrix, Module, DType } from "./tensor";
+import { Matrix, Module, DType, Parameter } from "./tensor";
 import { Sequence } from "./sequence";
+import { linalg } from "./linalg";
 
 /** The state a recurrent layer carries from step to step (LSTM adds the cell `c`). */
 export interface RecurrentState {
@@ -24,7 +25,10 @@ export interface RecurrentForward<Cache> {
 }
 
 export interface RecurrentBackward {
-  /** ∂L/∂x at every step, [T·B, input]. */
+  /**
+   * ∂L/∂x at every step, [T·B, input]. The core layers compute it when it is
+   * first read (see {@link lazyInputGradient}).
+   */
   dx: Sequence;
   /** ∂L/∂(initial state). */
   dFirst: RecurrentState;
@@ -41,4 +45,24 @@ export interface RecurrentLayer<Cache = unknown> extends Module {
    * `dLast`: ∂L/∂(last state), from a later segment or layer (default zero).
    */
   backward(forward: RecurrentForward<Cache>, dh: Sequence, dLast?: RecurrentState): RecurrentBackward;
+}
+
+/**
+ * A backward result whose dx = dZ·Wᵀ (the gradient reaching the inputs
+ * through the input weights W) is computed only when `dx` is first read.
+ * The first layer's inputs are the data, whose gradient a training step never
+ * uses, and that product is as large as the forward pass's input projection
+ * (about a tenth of an LSTM step). W's value is copied now, so reading dx
+ * after an optimizer step still gives this step's gradient.
+ */
+export function lazyInputGradient(x: Sequence, dZ: Matrix, W: Parameter, dFirst: RecurrentState): RecurrentBackward {
+  const la = linalg(), weights = W.value.clone();
+  let dx: Sequence | undefined;
+  return {
+    get dx(): Sequence {
+      dx ??= new Sequence(x.steps, x.batch, la.matmulBT(dZ, weights)); // dx_t = dz_t·Wᵀ, all steps at once
+      return dx;
+    },
+    dFirst,
+  };
 }

@@ -94,12 +94,13 @@ export function softmaxCrossEntropy(
     // ℓ stays exact even where p[y] itself would underflow to 0.
     let max = -Infinity;
     for (let j = 0; j < V; j++) max = Math.max(max, z.data[row + j]);
+    // The exponentials wait in dz's row: p_ij = exp(z_ij − max) / sum (one exp per logit).
     let sum = 0;
-    for (let j = 0; j < V; j++) sum += Math.exp(z.data[row + j] - max);
+    for (let j = 0; j < V; j++) sum += (dz.data[row + j] = Math.exp(z.data[row + j] - max));
     const logSumExp = max + Math.log(sum);
     total += w[i] * (logSumExp - z.data[row + y]);
     const scale = w[i] / count;
-    for (let j = 0; j < V; j++) dz.data[row + j] = scale * Math.exp(z.data[row + j] - logSumExp); // p_ij
+    for (let j = 0; j < V; j++) dz.data[row + j] *= scale / sum; // scale · p_ij
     dz.data[row + y] -= scale; // p − onehot(y)
   }
   const loss = count > 0 ? total / count : 0;

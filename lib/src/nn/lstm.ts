@@ -44,10 +44,10 @@
 import { Matrix, Parameter, DType } from "./tensor";
 import { Sequence } from "./sequence";
 import { linalg, addInPlace } from "./linalg";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
 import {
-  LayerOptions, sigmoid, addBias, addColumnSums, gaussianParameter, zeroParameter,
-  sequenceLike, previousStates, expectShape, expectDType, expectSize,
+  LayerOptions, activations, addBias, addColumnSums, gaussianParameter, zeroParameter,
+  previousStates, expectShape, expectDType, expectSize,
 } from "./elementwise";
 
 /** The LSTM's gates; `g` is the candidate cell value c̃. */
@@ -184,12 +184,16 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     const la = linalg();
     const [oi, of, og, oo] = [this.offset("i"), this.offset("f"), this.offset("g"), this.offset("o")];
     const pi = this.pi?.value.data, pf = this.pf?.value.data, po = this.po?.value.data;
+    const { sigmoid, tanh } = activations(this.dtype); // float32: fast, to float32 accuracy
 
     // The input's share of every pre-activation, for ALL steps in one product; the bias joins it here.
     const XW = la.matmul(x.data, this.Wx);
     addBias(XW, this.b.value);
 
-    const gates = Matrix.zeros(T * B, G, this.dtype);
+    // The loop below replaces each pre-activation with its gate's activation,
+    // in place: no second [T·B, gates·H] matrix to fill (the forward pass is
+    // bound by memory traffic as much as by arithmetic).
+    const gates = XW;
     const h = Sequence.zeros(T, B, H, this.dtype);
     const c = Sequence.zeros(T, B, H, this.dtype);
     const tanhC = Matrix.zeros(T * B, H, this.dtype);
@@ -218,13 +222,13 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
           } else {
             i = 1 - f; // coupled: write what is forgotten
           }
-          const g = Math.tanh(z[zr + og + j] + xw[xr + og + j]);
+          const g = tanh(z[zr + og + j] + xw[xr + og + j]);
           a[xr + og + j] = g;
           const cNew = f * cOld + i * g;
           // The output peephole looks at the NEW cell.
           const o = sigmoid(z[zr + oo + j] + xw[xr + oo + j] + (po ? po[j] * cNew : 0));
           a[xr + oo + j] = o;
-          const tcv = Math.tanh(cNew);
+          const tcv = tanh(cNew);
           ct[out] = cNew;
           tc[out] = tcv;
           hd[out] = o * tcv;
@@ -330,10 +334,8 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     if (this.pf) addVector(this.pf.grad, dpf);
     if (this.po) addVector(this.po.grad, dpo);
 
-    return {
-      dx: sequenceLike(x, la.matmulBT(DZ, this.Wx)), // dx_t = dz_t·W_xᵀ, all steps at once
-      dFirst: { h: dhNext, c: dcNext },
-    };
+    // dx_t = dz_t·W_xᵀ, all steps at once, when read.
+    return lazyInputGradient(x, DZ, this.Wx, { h: dhNext, c: dcNext });
   }
 
   /**

@@ -21,7 +21,7 @@
 import { Matrix, Parameter, DType } from "./tensor";
 import { Sequence } from "./sequence";
 import { linalg, addInPlace } from "./linalg";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
 import {
   LayerOptions, gaussianParameter, zeroParameter, addBias, addColumnSums, tanhInPlace,
   sequenceLike, previousStates, expectShape, expectDType, expectSize,
@@ -130,7 +130,7 @@ export class RNN implements RecurrentLayer<RNNCache> {
     addInPlace("RNN dWhh", this.Whh.grad, mm.matmulAT(previousStates(h0, h), dz.data)); // Σ_t h_{t−1}ᵀ·dz_t
     addColumnSums(this.bh.grad, dz.data); // Σ_t Σ_rows dz_t
 
-    const dx = sequenceLike(x, mm.matmulBT(dz.data, this.Wxh)); // dx_t = dz_t·Wxhᵀ, all steps at once
-    return { dx, dFirst: { h: dhNext } };
+    // dx_t = dz_t·Wxhᵀ, all steps at once, when read.
+    return lazyInputGradient(x, dz.data, this.Wxh, { h: dhNext });
   }
 }

@@ -1,0 +1,287 @@
+import { describe, it, expect } from "vitest";
+import { Matrix } from "../lib/src/nn/tensor";
+import { Sequence } from "../lib/src/nn/sequence";
+import { gradCheck } from "../lib/src/nn/gradcheck";
+import { RecurrentLayer, RecurrentState } from "../lib/src/nn/layer";
+import { RNN } from "../lib/src/nn/rnn";
+import { LSTM } from "../lib/src/nn/lstm";
+import { GRU } from "../lib/src/nn/gru";
+import { Stacked } from "../lib/src/nn/stacked";
+import { softmax } from "../lib/src/nn/losses";
+import { Adam } from "../lib/src/nn/optim";
+import { Random } from "../lib/src/random";
+import { Vocabulary } from "../lib/src/text/vocabulary";
+import { countNgrams } from "../lib/src/ngram/counts";
+import { KneserNeyModel } from "../lib/src/ngram/kneserNey";
+import { evaluate } from "../lib/src/ngram/evaluate";
+import {
+  nextTokenPairs, StreamBatches, mobyDickChars, RNNLanguageModel, softmaxWithTemperature, sampleFromLogits,
+  argmax, entropy, rnnBackwardBySteps, sumMatrices, frobeniusNorm, maxAbsDifference, streamEvaluation,
+} from "../lib/src/lm";
+
+const V = 7;
+
+function randomIds(rng: Random, n: number, vocab = V): number[] {
+  return Array.from({ length: n }, () => rng.int(vocab));
+}
+
+function tinyModel(kind: "rnn" | "lstm" | "gru" | "stacked", seed: number, embeddingDim?: number): RNNLanguageModel {
+  const rng = new Random(seed);
+  const input = embeddingDim ?? V;
+  const opts = { rng, dtype: "float64" as const };
+  let layer: RecurrentLayer;
+  if (kind === "rnn") layer = new RNN(input, 5, opts);
+  else if (kind === "lstm") layer = new LSTM(input, 4, opts);
+  else if (kind === "gru") layer = new GRU(input, 4, opts);
+  else layer = new Stacked([new RNN(input, 4, { ...opts, name: "l0" }), new GRU(4, 3, { ...opts, name: "l1" })]);
+  const model = new RNNLanguageModel({ vocabSize: V, layer, rng, embeddingDim });
+  // Non-zero biases, so that their gradients are exercised.
+  for (const p of model.parameters()) {
+    for (let i = 0; i < p.value.data.length; i++) p.value.data[i] += 0.1 * rng.normal();
+    p.changed();
+  }
+  return model;
+}
+
+describe("nextTokenPairs and StreamBatches", () => {
+  it("pairs each token with the one before it, optionally from a start token", () => {
+    expect(nextTokenPairs([5, 6, 7])).toEqual({ inputs: Int32Array.from([5, 6]), targets: Int32Array.from([6, 7]) });
+    expect(nextTokenPairs([5, 6, 7], 1)).toEqual({ inputs: Int32Array.from([1, 5, 6]), targets: Int32Array.from([5, 6, 7]) });
+    expect(() => nextTokenPairs([5])).toThrow(/no next token/);
+  });
+
+  it("cuts the stream into contiguous lanes, time-major, each window continuing the last", () => {
+    const ids = Array.from({ length: 50 }, (_, i) => i);
+    const batches = StreamBatches.nextToken(ids, { batch: 3, steps: 4 }); // 49 pairs → lanes of 16 → 4 windows
+    expect(batches.laneLength).toBe(16);
+    expect(batches.windows).toBe(4);
+    const w0 = batches.window(0), w1 = batches.window(1);
+    // Lane b starts at position 16·b; entry t·B + b is lane b at step t.
+    expect(Array.from(w0.inputs.slice(0, 3))).toEqual([0, 16, 32]);
+    expect(Array.from(w0.targets.slice(0, 3))).toEqual([1, 17, 33]);
+    expect(Array.from(w0.inputs.slice(9, 12))).toEqual([3, 19, 35]); // step 3
+    expect(Array.from(w1.inputs.slice(0, 3))).toEqual([4, 20, 36]); // step 4: where window 0 stopped
+    // Every target is the next input of its lane.
+    for (let t = 0; t < 3; t++) for (let b = 0; b < 3; b++) expect(w0.targets[t * 3 + b]).toBe(w0.inputs[(t + 1) * 3 + b]);
+    expect(() => batches.window(4)).toThrow(/outside 0..3/);
+    expect(() => StreamBatches.nextToken(ids, { batch: 10, steps: 8 })).toThrow(/fewer than one window/);
+  });
+});
+
+describe("mobyDickChars", () => {
+  it("encodes both sides of the split with one character vocabulary", () => {
+    const c = mobyDickChars({ minCount: 3, maxTrainChars: 5000 });
+    expect(c.train.length).toBe(5000);
+    expect(c.heldout.length).toBeGreaterThan(80_000);
+    expect(c.vocab.tokens.slice(0, 3)).toEqual(["<unk>", "<s>", "</s>"]);
+    expect(c.vocab.token(c.train[0]).length).toBe(1);
+    expect(c.vocab.has(" ")).toBe(true);
+    // No boundary tokens inside the streams: n-gram counting accepts them as one "sentence".
+    expect(c.train.includes(c.vocab.bos) || c.train.includes(c.vocab.eos)).toBe(false);
+  });
+});
+
+describe("RNNLanguageModel", () => {
+  it("scores exactly ln|V| per token when its output is uniform", () => {
+    const model = tinyModel("rnn", 1);
+    model.readout.W.value.fill(0);
+    model.readout.b.value.fill(0);
+    const rng = new Random(2);
+    const ids = randomIds(rng, 24);
+    const r = model.loss(ids.slice(0, 20), ids.slice(4), 4);
+    expect(r.loss).toBeCloseTo(Math.log(V), 12);
+    expect(r.count).toBe(20);
+    const e = model.evaluate(nextTokenPairs(ids, 0), { batch: 3, steps: 5 });
+    expect(e.perplexity).toBeCloseTo(V, 10);
+    expect(e.count).toBe(24);
+  });
+
+  it.each(["rnn", "lstm", "gru", "stacked"] as const)("passes a float64 gradient check of the whole model (%s, one-hot and embedding)", (kind) => {
+    for (const embeddingDim of [undefined, 3]) {
+      const model = tinyModel(kind, 3, embeddingDim);
+      const rng = new Random(4);
+      const B = 2, T = 6;
+      const inputs = randomIds(rng, T * B), targets = randomIds(rng, T * B);
+      // A non-zero first state, so that the state path is checked too.
+      const first = model.layer.initialState(B);
+      const fill = (s: RecurrentState): void => {
+        const layers = (s as { layers?: RecurrentState[] }).layers;
+        if (layers) return layers.forEach(fill);
+        for (const m of [s.h, s.c]) if (m) for (let i = 0; i < m.data.length; i++) m.data[i] = 0.5 * rng.normal();
+      };
+      fill(first);
+      const params = model.parameters();
+      const results = gradCheck(
+        params,
+        () => model.loss(inputs, targets, B, first).loss,
+        () => {
+          for (const p of params) p.zeroGrad();
+          model.loss(inputs, targets, B, first).backward();
+        },
+      );
+      for (const r of results) expect(r.maxRelativeError, `${kind} ${r.parameter}`).toBeLessThan(1e-6);
+      for (const p of params) expect(p.grad.data.some((g) => g !== 0), `${p.name} has no gradient`).toBe(true);
+    }
+  });
+
+  it("evaluates a stream in lanes and windows exactly as in one pass per lane", () => {
+    const model = tinyModel("gru", 5);
+    const ids = randomIds(new Random(6), 41);
+    const pairs = nextTokenPairs(ids, 1);
+    // One lane, all at once, vs the same lane in windows of 7 steps: the state carries over.
+    const whole = model.loss(pairs.inputs, pairs.targets, 1);
+    const windowed = model.evaluate(pairs, { batch: 1, steps: 7 });
+    expect(windowed.loss).toBeCloseTo(whole.loss, 12);
+    expect(windowed.count).toBe(41);
+    // Four lanes: each position counted once, with the tail of the last lane masked.
+    const lanes = model.evaluate(pairs, { batch: 4, steps: 3 });
+    expect(lanes.count).toBe(41);
+    let total = 0;
+    for (let b = 0; b < 4; b++) {
+      const from = b * 11, to = Math.min(from + 11, 41);
+      total += model.loss(pairs.inputs.slice(from, to), pairs.targets.slice(from, to), 1).loss * (to - from);
+    }
+    expect(lanes.loss).toBeCloseTo(total / 41, 12);
+    // Accuracy is the fraction of positions whose argmax is the target.
+    const f = model.forward(pairs.inputs, 1);
+    let correct = 0;
+    for (let i = 0; i < 41; i++) if (argmax(f.logits.data.data.subarray(i * V, (i + 1) * V)) === pairs.targets[i]) correct++;
+    expect(windowed.accuracy).toBeCloseTo(correct / 41, 12);
+  });
+
+  it("rejects a layer whose input size matches neither one-hot nor the embedding", () => {
+    const rng = new Random(1);
+    expect(() => new RNNLanguageModel({ vocabSize: V, layer: new RNN(5, 4, { rng }), rng })).toThrow(/inputs of size 5.*vocabSize = 7/);
+    expect(() => new RNNLanguageModel({ vocabSize: V, layer: new RNN(5, 4, { rng }), rng, embeddingDim: 3 })).toThrow(/embedding has size 3/);
+  });
+
+  it("generates reproducibly by seed; temperature 0 is greedy, and a tiny temperature agrees with it", () => {
+    const model = tinyModel("lstm", 7);
+    const prefix = [1, 3, 4];
+    const a = model.generate(new Random(11), { prefix, length: 30 });
+    const b = model.generate(new Random(11), { prefix, length: 30 });
+    const c = model.generate(new Random(12), { prefix, length: 30 });
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    // Greedy by hand: the argmax of the next distribution, fed back.
+    const greedy = model.generate(new Random(11), { prefix, length: 15, temperature: 0 });
+    const context = [...prefix];
+    for (let i = 0; i < 15; i++) context.push(argmax(model.nextDistribution(context)));
+    expect(greedy).toEqual(context.slice(prefix.length));
+    // Greedy never draws: any seed gives the same text.
+    expect(model.generate(new Random(99), { prefix, length: 15, temperature: 0 })).toEqual(greedy);
+    expect(model.generate(new Random(5), { prefix, length: 15, temperature: 1e-4 })).toEqual(greedy);
+  });
+
+  it("never generates excluded tokens", () => {
+    const model = tinyModel("rnn", 8);
+    const out = model.generate(new Random(3), { length: 300, temperature: 2, exclude: [0, 1, 2] });
+    expect(out.every((id) => id > 2)).toBe(true);
+  });
+
+  it("learns a periodic stream with truncated BPTT, carrying the state across windows", () => {
+    const rng = new Random(9);
+    const model = new RNNLanguageModel({ vocabSize: 5, layer: new RNN(5, 16, { rng }), rng });
+    const ids = Array.from({ length: 2000 }, (_, i) => [0, 1, 2, 3, 4, 3, 2, 1][i % 8]); // "2" alone is ambiguous: needs state
+    const batches = StreamBatches.nextToken(ids, { batch: 8, steps: 10 });
+    const opt = new Adam(model.parameters(), { learningRate: 0.02 });
+    let state: RecurrentState | undefined;
+    for (let step = 0; step < 150; step++) {
+      const j = step % batches.windows;
+      if (j === 0) state = undefined;
+      const w = batches.window(j);
+      opt.zeroGrad();
+      const r = model.loss(w.inputs, w.targets, 8, state);
+      r.backward();
+      opt.step();
+      state = r.last;
+    }
+    const e = model.evaluate(nextTokenPairs(ids), { batch: 4, steps: 25 });
+    expect(e.loss).toBeLessThan(0.05);
+    expect(e.accuracy).toBeGreaterThan(0.99);
+  });
+});
+
+describe("softmaxWithTemperature and sampling", () => {
+  const logits = [2, 1, 0.5, -1, 3];
+
+  it("is the softmax at τ = 1, one-hot at τ = 0, near uniform for a large τ", () => {
+    const p1 = softmaxWithTemperature(logits, 1);
+    const ref = softmax(Matrix.from([logits], "float64"));
+    p1.forEach((p, i) => expect(p).toBeCloseTo(ref.data[i], 14));
+    expect(Array.from(softmaxWithTemperature(logits, 0))).toEqual([0, 0, 0, 0, 1]);
+    softmaxWithTemperature(logits, 1e6).forEach((p) => expect(p).toBeCloseTo(0.2, 5));
+  });
+
+  it("raises the entropy with the temperature", () => {
+    const hs = [0.25, 0.5, 1, 1.5, 3].map((t) => entropy(softmaxWithTemperature(logits, t)));
+    for (let i = 1; i < hs.length; i++) expect(hs[i]).toBeGreaterThan(hs[i - 1]);
+    expect(entropy([0.5, 0.5])).toBeCloseTo(Math.log(2), 14);
+  });
+
+  it("draws the argmax at τ = 0 and matches the probabilities at τ = 1", () => {
+    const rng = new Random(1);
+    expect(sampleFromLogits(logits, 0, rng)).toBe(4);
+    const n = 40_000, counts = new Array(5).fill(0);
+    for (let i = 0; i < n; i++) counts[sampleFromLogits(logits, 1, rng)]++;
+    const p = softmaxWithTemperature(logits, 1);
+    counts.forEach((c, i) => expect(Math.abs(c / n - p[i])).toBeLessThan(0.01));
+    expect(() => sampleFromLogits(logits, -1, rng)).toThrow(/temperature/);
+    expect(() => softmaxWithTemperature([-Infinity, -Infinity])).toThrow(/excluded/);
+  });
+});
+
+describe("rnnBackwardBySteps", () => {
+  it("has per-step shares h_{t−1}ᵀ·dz_t that sum to RNN.backward's gradients", () => {
+    const rng = new Random(21);
+    const rnn = new RNN(3, 4, { rng, dtype: "float64" });
+    const T = 6, B = 2;
+    const x = new Sequence(T, B, Matrix.from(Array.from({ length: T * B }, () => randomIds(rng, 3, 5).map((v) => v - 2)), "float64"));
+    const h0 = Matrix.from([[0.1, -0.2, 0.3, 0.0], [0.5, 0.1, -0.4, 0.2]], "float64");
+    const f = rnn.forward(x, { h: h0 });
+    const dh = Sequence.zeros(T, B, 4, "float64");
+    dh.data.data.forEach((_, i) => (dh.data.data[i] = rng.normal()));
+    const dLast = { h: Matrix.from([[0.3, 0.1, 0, -0.2], [0, 0.2, 0.1, 0.1]], "float64") };
+    const steps = rnnBackwardBySteps(rnn, f, dh, dLast);
+    for (const p of rnn.parameters()) p.zeroGrad();
+    const back = rnn.backward(f, dh, dLast);
+    expect(steps.dWhh).toHaveLength(T);
+    expect(maxAbsDifference(sumMatrices(steps.dWhh), rnn.Whh.grad)).toBeLessThan(1e-13);
+    expect(maxAbsDifference(sumMatrices(steps.dWxh), rnn.Wxh.grad)).toBeLessThan(1e-13);
+    expect(maxAbsDifference(sumMatrices(steps.dbh), rnn.bh.grad)).toBeLessThan(1e-13);
+    expect(maxAbsDifference(steps.dFirst.h, back.dFirst.h)).toBeLessThan(1e-13);
+    // No single step carries the whole gradient.
+    for (const share of steps.dWhh) expect(frobeniusNorm(share)).toBeLessThan(frobeniusNorm(rnn.Whh.grad) + 1e-9);
+    expect(steps.dWhh.filter((s) => frobeniusNorm(s) > 0).length).toBe(T);
+  });
+
+  it("refuses the forward pass of another layer", () => {
+    const rng = new Random(1);
+    const gru = new GRU(3, 4, { rng, dtype: "float64" });
+    const rnn = new RNN(3, 4, { rng, dtype: "float64" });
+    const x = new Sequence(2, 1, Matrix.from([[0.5, -1, 0.3], [1, 0.2, -0.4]], "float64"));
+    const dh = Sequence.zeros(2, 1, 4, "float64");
+    expect(() => rnnBackwardBySteps(rnn, gru.forward(x), dh)).toThrow(/does not come from this vanilla RNN/);
+    // The right layer, but weights changed since the forward pass.
+    const f = rnn.forward(x);
+    expect(() => rnnBackwardBySteps(rnn, f, dh)).not.toThrow();
+    rnn.Wxh.value.data[0] += 0.5;
+    expect(() => rnnBackwardBySteps(rnn, f, dh)).toThrow(/current weights/);
+  });
+});
+
+describe("streamEvaluation", () => {
+  it("scores every token of a stream: ngram.evaluate of the same stream minus its </s>", () => {
+    const vocab = Vocabulary.build("abracadabra cadabra".split(""));
+    const train = vocab.encode("abracadabra abracadabra cadabra".split(""));
+    const test = vocab.encode("cabra dabra".split(""));
+    const counts = countNgrams([train], vocab, 3);
+    const model = new KneserNeyModel(counts, 3);
+    const s = streamEvaluation(model, test);
+    const whole = evaluate(model, [test]); // also predicts </s> after the last token
+    const endTerm = Math.log(model.prob(test.slice(-2), vocab.eos));
+    expect(s.count).toBe(test.length);
+    expect(-s.loss * s.count).toBeCloseTo(whole.logProb - endTerm, 10);
+    expect(s.perplexity).toBeCloseTo(Math.exp(s.loss), 12);
+  });
+});

@@ -1,0 +1,109 @@
+// The engine's speed-ups (see docs/benchmarks.md) must not change what it computes:
+// float32 activations, the orientation of weight-gradient products on
+// TensorFlow.js, and input gradients computed only when read.
+import { describe, it, expect, beforeAll, afterEach } from "vitest";
+import { Matrix } from "../lib/src/nn/tensor";
+import { Sequence } from "../lib/src/nn/sequence";
+import { jsLinalg, linalg, setLinalg } from "../lib/src/nn/linalg";
+import { TensorFlowLinalg } from "../lib/src/nn/tfLinalg";
+import { activations, sigmoid, tanhFloat32, sigmoidFloat32, tanhInPlace } from "../lib/src/nn/elementwise";
+import { RecurrentLayer } from "../lib/src/nn/layer";
+import { RNN } from "../lib/src/nn/rnn";
+import { LSTM } from "../lib/src/nn/lstm";
+import { GRU } from "../lib/src/nn/gru";
+import { SGD } from "../lib/src/nn/optim";
+import { initBackend } from "../lib/src/backend";
+import { Random } from "../lib/src/random";
+import { randn } from "./helpers";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+const original = linalg();
+afterEach(() => setLinalg(original));
+
+function maxAbsDiff(a: Matrix, b: Matrix): number {
+  let d = 0;
+  for (let i = 0; i < a.data.length; i++) d = Math.max(d, Math.abs(a.data[i] - b.data[i]));
+  return d;
+}
+
+describe("float32 activations", () => {
+  it("tanhFloat32 is within 2.7e-7 of Math.tanh and sigmoidFloat32 within 1.5e-7 of σ, on [−30, 30]", () => {
+    let tanhErr = 0, sigmoidErr = 0;
+    for (let x = -30; x <= 30; x += 0.001) {
+      tanhErr = Math.max(tanhErr, Math.abs(tanhFloat32(x) - Math.tanh(x)));
+      sigmoidErr = Math.max(sigmoidErr, Math.abs(sigmoidFloat32(x) - sigmoid(x)));
+    }
+    expect(tanhErr).toBeLessThan(2.7e-7);
+    expect(sigmoidErr).toBeLessThan(1.5e-7);
+    // Odd, bounded, and exact at the origin and beyond the clamp.
+    expect(tanhFloat32(0)).toBe(0);
+    expect(tanhFloat32(-0.3)).toBe(-tanhFloat32(0.3));
+    expect(Math.abs(tanhFloat32(1e6))).toBeLessThanOrEqual(1);
+    expect(sigmoidFloat32(0)).toBe(0.5);
+  });
+
+  it("float64 keeps the exact functions (gradient checks need every digit), float32 takes the fast ones", () => {
+    expect(activations("float64").tanh).toBe(Math.tanh);
+    expect(activations("float64").sigmoid).toBe(sigmoid);
+    expect(activations("float32").tanh).toBe(tanhFloat32);
+    const m64 = Matrix.from([[0.3, -2]], "float64");
+    expect(tanhInPlace(m64).toArray()[0]).toEqual([Math.tanh(0.3), Math.tanh(-2)]);
+  });
+});
+
+describe("TensorFlowLinalg.matmulAT", () => {
+  it("agrees with jsLinalg whichever operand is wider (it packs the narrower one), relative 1e-5", () => {
+    const rng = new Random(11);
+    const tfl = new TensorFlowLinalg();
+    for (const [n, k, m] of [[96, 64, 256], [96, 128, 32], [80, 48, 48]]) {
+      const a = randn(rng, n, k, "float32"), b = randn(rng, n, m, "float32");
+      const got = tfl.matmulAT(a, b), want = jsLinalg.matmulAT(a, b);
+      expect(got.shape).toEqual([k, m]);
+      let scale = 0;
+      for (const v of want.data) scale = Math.max(scale, Math.abs(v));
+      expect(maxAbsDiff(got, want) / scale, `[${n}, ${k}]ᵀ·[${n}, ${m}]`).toBeLessThan(1e-5);
+    }
+    expect(tfl.stats.tfProducts).toBe(3);
+    tfl.dispose();
+  });
+});
+
+describe("input gradients are computed when read", () => {
+  const layers: Record<string, (rng: Random) => RecurrentLayer> = {
+    rnn: (rng: Random) => new RNN(3, 4, { rng, dtype: "float64" }),
+    lstm: (rng: Random) => new LSTM(3, 4, { rng, dtype: "float64" }),
+    gru: (rng: Random) => new GRU(3, 4, { rng, dtype: "float64" }),
+  };
+  for (const [kind, make] of Object.entries(layers)) {
+    it(`${kind}: dx costs a product only when read, is cached, and reading it after an optimizer step still gives this step's gradient`, () => {
+      const rng = new Random(5);
+      const layer = make(rng);
+      const x = new Sequence(3, 2, randn(rng, 6, 3));
+      const dh = new Sequence(3, 2, randn(rng, 6, 4));
+      // Count products.
+      let products = 0;
+      setLinalg({
+        name: "counting",
+        matmul: (a, b) => (products++, jsLinalg.matmul(a, b)),
+        matmulBT: (a, b) => (products++, jsLinalg.matmulBT(a, b)),
+        matmulAT: (a, b) => (products++, jsLinalg.matmulAT(a, b)),
+      });
+      const eager = layer.backward(layer.forward(x), dh).dx; // read at once: the reference
+      const back = layer.backward(layer.forward(x), dh);
+      const before = products;
+      const optimizer = new SGD(layer.parameters(), { learningRate: 0.5 });
+      optimizer.step(); // the weights change before dx is read
+      expect(products).toBe(before);
+      const late = back.dx;
+      expect(products).toBe(before + 1);
+      expect(back.dx).toBe(late); // cached
+      expect(products).toBe(before + 1);
+      expect(late.steps).toBe(3);
+      expect(late.batch).toBe(2);
+      expect(maxAbsDiff(late.data, eager.data)).toBe(0);
+    });
+  }
+});
