@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, findPython, jupyterEnv, ensureLibraryBuilt } from "./jupyter.mjs";
+import { ROOT, findPython, jupyterEnv, ensureLibraryBuilt, onJsonLines } from "./jupyter.mjs";
 import { findChromium, launchBrowser, figureRenderer, checkHtml } from "./browser.mjs";
 
 const require = createRequire(import.meta.url);
@@ -85,27 +85,14 @@ function execute(python, file, output, params, timeout, label) {
     );
     const tty = process.stdout.isTTY;
     let failure = null;
-    let buffered = "";
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    child.stdout.on("data", (chunk) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let ev;
-        try {
-          ev = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  cell ${ev.number}/${ev.of} ...   `);
-        if (ev.event === "cell-done" && ev.seconds >= 10) {
-          process.stdout.write(`${tty ? "\r" : ""}${label}  a slow cell (#${ev.index}) took ${formatSeconds(ev.seconds)}\n`);
-        }
-        if (ev.event === "cell-error" || ev.event === "bad-input") failure = ev;
+    onJsonLines(child.stdout, (ev) => {
+      if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  cell ${ev.number}/${ev.of} ...   `);
+      if (ev.event === "cell-done" && ev.seconds >= 10) {
+        process.stdout.write(`${tty ? "\r" : ""}${label}  a slow cell (#${ev.index}) took ${formatSeconds(ev.seconds)}\n`);
       }
+      if (ev.event === "cell-error" || ev.event === "bad-input") failure = ev;
     });
     child.on("close", (code) => {
       if (tty) process.stdout.write("\r\x1b[K");

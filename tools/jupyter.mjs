@@ -59,3 +59,23 @@ export function ensureLibraryBuilt() {
   });
   if (tsc.status !== 0) throw new Error("building lib failed: fix the TypeScript errors above");
 }
+
+/** Calls `onEvent` with each JSON object a child prints, one per line (other lines are skipped). */
+export function onJsonLines(stream, onEvent) {
+  let buffered = "";
+  stream.on("data", (chunk) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let event;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      onEvent(event);
+    }
+  });
+}

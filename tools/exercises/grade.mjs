@@ -27,7 +27,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, findPython, ensureLibraryBuilt } from "../jupyter.mjs";
+import { ROOT, findPython, ensureLibraryBuilt, onJsonLines } from "../jupyter.mjs";
 import { describeExercises, gradingNotebook, parseNotebook, readNotebook, NotebookError, MAX_NOTEBOOK_BYTES, ANSWER_STUB } from "./notebook.mjs";
 import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from "./isolation.mjs";
 
@@ -175,7 +175,6 @@ function runSubmission(ctx, nb, dirs, marker) {
     const seen = {};
     let done = null;
     let fatal = null;
-    let buffered = "";
     let stderr = "";
     let killedByGrader = false;
     // The runner enforces the limits itself; this is the backstop if it hangs.
@@ -190,23 +189,11 @@ function runSubmission(ctx, nb, dirs, marker) {
     child.stderr.on("data", (d) => {
       if (stderr.length < 100_000) stderr += d;
     });
-    child.stdout.on("data", (chunk) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let ev;
-        try {
-          ev = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (ev.event === "cell") seen[ev.index] = ev;
-        if (ev.event === "done") done = ev;
-        if (ev.event === "fatal") fatal = ev;
-        if (ev.event === "kernel-start" && ev.attempt > 1 && process.stdout.isTTY) process.stdout.write(`    (restarting the kernel: attempt ${ev.attempt})\r`);
-      }
+    onJsonLines(child.stdout, (ev) => {
+      if (ev.event === "cell") seen[ev.index] = ev;
+      if (ev.event === "done") done = ev;
+      if (ev.event === "fatal") fatal = ev;
+      if (ev.event === "kernel-start" && ev.attempt > 1 && process.stdout.isTTY) process.stdout.write(`    (restarting the kernel: attempt ${ev.attempt})\r`);
     });
     child.on("close", (code) => {
       ctx.children.delete(child);
