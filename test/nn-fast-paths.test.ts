@@ -6,7 +6,8 @@ import { Matrix } from "../lib/src/nn/tensor";
 import { Sequence } from "../lib/src/nn/sequence";
 import { jsLinalg, linalg, setLinalg } from "../lib/src/nn/linalg";
 import { TensorFlowLinalg } from "../lib/src/nn/tfLinalg";
-import { activations, sigmoid, tanhFloat32, sigmoidFloat32, tanhInPlace } from "../lib/src/nn/elementwise";
+import { activations, sigmoid, tanhFloat32, sigmoidFloat32, expFloat32, tanhInPlace } from "../lib/src/nn/elementwise";
+import { softmaxCrossEntropy } from "../lib/src/nn/losses";
 import { RecurrentLayer } from "../lib/src/nn/layer";
 import { RNN } from "../lib/src/nn/rnn";
 import { LSTM } from "../lib/src/nn/lstm";
@@ -45,10 +46,38 @@ describe("float32 activations", () => {
     expect(sigmoidFloat32(0)).toBe(0.5);
   });
 
+  it("expFloat32 is within 1e-8 of Math.exp (relative) over float32's range, and exact at 0 and at the edges", () => {
+    let worst = 0;
+    for (let x = -87.3; x <= 88.7; x += 0.0007) {
+      worst = Math.max(worst, Math.abs(expFloat32(x) - Math.exp(x)) / Math.exp(x));
+    }
+    expect(worst).toBeLessThan(1e-8);
+    expect(worst).toBeGreaterThan(0); // it is an approximation: the test would notice Math.exp sneaking back
+    expect(expFloat32(0)).toBe(1);
+    expect(expFloat32(-Infinity)).toBe(0);
+    expect(expFloat32(1000)).toBe(Infinity);
+    expect(expFloat32(-200)).toBe(Math.exp(-200));
+    expect(Number.isNaN(expFloat32(NaN))).toBe(true);
+  });
+
+  it("a float32 cross-entropy (fast exp) matches the float64 one (Math.exp) to 1e-6", () => {
+    const rng = new Random(5);
+    const z64 = randn(rng, 40, 30, "float64");
+    for (let i = 0; i < z64.data.length; i++) z64.data[i] *= 6; // confident logits: exp over a wide range
+    const z32 = new Matrix(40, 30, Float32Array.from(z64.data));
+    const z64Rounded = new Matrix(40, 30, Float64Array.from(z32.data));
+    const targets = Array.from({ length: 40 }, (_, i) => (i * 7) % 30);
+    const a = softmaxCrossEntropy(z32, targets), b = softmaxCrossEntropy(z64Rounded, targets);
+    expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-6);
+    expect(maxAbsDiff(a.dLogits, b.dLogits)).toBeLessThan(1e-7);
+  });
+
   it("float64 keeps the exact functions (gradient checks need every digit), float32 takes the fast ones", () => {
     expect(activations("float64").tanh).toBe(Math.tanh);
     expect(activations("float64").sigmoid).toBe(sigmoid);
+    expect(activations("float64").exp).toBe(Math.exp);
     expect(activations("float32").tanh).toBe(tanhFloat32);
+    expect(activations("float32").exp).toBe(expFloat32);
     const m64 = Matrix.from([[0.3, -2]], "float64");
     expect(tanhInPlace(m64).toArray()[0]).toEqual([Math.tanh(0.3), Math.tanh(-2)]);
   });

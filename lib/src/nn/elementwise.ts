@@ -40,19 +40,41 @@ export function sigmoidFloat32(x: number): number {
   return 0.5 + 0.5 * tanhFloat32(0.5 * x);
 }
 
-/** The activation functions to use at a precision. */
+/** 2^k for k = −127…128, exact in float64 (the table behind {@link expFloat32}). */
+const POW2 = Float64Array.from({ length: 256 }, (_, i) => 2 ** (i - 127));
+/** 1.5·2^52: adding and subtracting it rounds a double to the nearest integer, without a call. */
+const ROUND = 6755399441055744;
+
+/**
+ * e^x to better than float32 accuracy (relative error below 1e-8), about
+ * twice as fast as Math.exp, which a softmax over the vocabulary calls once per
+ * logit. The usual reduction: x = k·ln2 + r with k an integer and |r| ≤ ln2/2,
+ * so e^x = 2^k · e^r, where 2^k comes from a table and e^r from its Taylor
+ * polynomial of degree 7 (the next term is below 3e-9 on that interval).
+ * Outside float32's range (and for NaN) it defers to Math.exp.
+ */
+export function expFloat32(x: number): number {
+  if (!(x >= -87.33654475 && x <= 88.72283905)) return Math.exp(x);
+  const k = x * Math.LOG2E + ROUND - ROUND;
+  const r = x - k * Math.LN2;
+  const er = 1 + r * (1 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040)))))));
+  return er * POW2[k + 127];
+}
+
+/** The functions to use at a precision. */
 export interface Activations {
   sigmoid: (x: number) => number;
   tanh: (x: number) => number;
+  exp: (x: number) => number;
 }
 
-const EXACT: Activations = { sigmoid, tanh: Math.tanh };
-const FLOAT32: Activations = { sigmoid: sigmoidFloat32, tanh: tanhFloat32 };
+const EXACT: Activations = { sigmoid, tanh: Math.tanh, exp: Math.exp };
+const FLOAT32: Activations = { sigmoid: sigmoidFloat32, tanh: tanhFloat32, exp: expFloat32 };
 
 /**
- * σ and tanh for computations in `dtype`: in float64 the exact ones (gradient
- * checks need every digit), in float32 the fast approximations, whose error
- * is of the order of float32 rounding itself.
+ * σ, tanh and exp for computations in `dtype`: in float64 the exact ones
+ * (gradient checks need every digit), in float32 the fast approximations,
+ * whose error is of the order of float32 rounding itself.
  */
 export function activations(dtype: DType): Activations {
   return dtype === "float64" ? EXACT : FLOAT32;
@@ -97,6 +119,15 @@ export function addColumnSums(db: Matrix, dz: Matrix): void {
     const row = i * n;
     for (let j = 0; j < n; j++) D[j] += Z[row + j];
   }
+}
+
+/** grad += d, for a gradient summed in a float64 accumulator (e.g. a bias's, inside a backward loop). */
+export function addVector(grad: Matrix, d: Float64Array): void {
+  if (grad.data.length !== d.length) {
+    throw new Error(`addVector: ${d.length} values for a gradient of shape [${grad.rows}, ${grad.cols}]`);
+  }
+  const g = grad.data;
+  for (let i = 0; i < d.length; i++) g[i] += d[i];
 }
 
 /** [a, b] side by side: rows must match; result has a.cols + b.cols columns. */

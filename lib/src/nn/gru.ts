@@ -48,7 +48,7 @@ import { Sequence } from "./sequence";
 import { linalg, addInPlace } from "./linalg";
 import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
 import {
-  LayerOptions, activations, addBias, addColumnSums, gaussianParameter, zeroParameter,
+  LayerOptions, activations, addVector, gaussianParameter, zeroParameter,
   previousStates, expectShape, expectDType, expectSize,
 } from "./elementwise";
 
@@ -165,7 +165,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
 
     // The input's share of all three pre-activations, for ALL steps in one product.
     const XW = la.matmul(x.data, this.Wx);
-    addBias(XW, this.b.value);
+    const b = this.b.value.data; // added to each pre-activation in the loops
 
     // The loops below replace each pre-activation with its gate's activation,
     // in place (one matrix fewer to fill: memory traffic matters as much as arithmetic).
@@ -182,8 +182,8 @@ export class GRU implements RecurrentLayer<GRUCache> {
       for (let bi = 0; bi < B; bi++) {
         const row = t * B + bi, xr = row * G, zr = bi * GH;
         for (let j = 0; j < H; j++) {
-          const r = sigmoid(xw[xr + j] + Z[zr + j]);
-          const z = sigmoid(xw[xr + H + j] + Z[zr + H + j]);
+          const r = sigmoid(xw[xr + j] + Z[zr + j] + b[j]);
+          const z = sigmoid(xw[xr + H + j] + Z[zr + H + j] + b[H + j]);
           a[xr + j] = r;
           a[xr + H + j] = z;
           // With resetAfter, r scales the finished recurrent term u; otherwise it scales h_{t−1} itself.
@@ -197,7 +197,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
         for (let j = 0; j < H; j++) {
           const s = bi * H + j, r = a[xr + j], z = a[xr + H + j];
           const recurrent = candidate ? candidate[s] : r * rs[row * H + j];
-          const hTilde = tanh(xw[xr + 2 * H + j] + recurrent);
+          const hTilde = tanh(xw[xr + 2 * H + j] + b[2 * H + j] + recurrent);
           a[xr + 2 * H + j] = hTilde;
           // Interpolate between the old state and the candidate.
           hd[row * H + j] = zKeeps ? z * hp[s] + (1 - z) * hTilde : (1 - z) * hp[s] + z * hTilde;
@@ -228,6 +228,9 @@ export class GRU implements RecurrentLayer<GRUCache> {
     // Without resetAfter: dz_h̃ alone, the gradient at the output of (r ⊙ h) W_hh̃.
     const DN = Matrix.zeros(this.WhTilde ? T * B : 0, H, this.dtype);
     const a = gates.data, rs = reset.data, dzx = DZx.data, dzh = DZh.data, dn = DN.data, dhd = dh.data.data;
+    // Bias gradients, summed over steps and rows as the dz are made: db for [r, z, h̃], and
+    // (resetAfter) db_hh̃, which sits inside r ⊙ (…) and so receives dz_h̃ ⊙ r.
+    const db = new Float64Array(G), dbhTilde = new Float64Array(H);
     let dhNext = dLast ? dLast.h : Matrix.zeros(B, H, this.dtype);
     for (let t = T - 1; t >= 0; t--) {
       const hp = (t > 0 ? h.at(t - 1) : h0).data;
@@ -249,12 +252,16 @@ export class GRU implements RecurrentLayer<GRUCache> {
           dzx[xr + H + j] = dzz;
           dzx[xr + 2 * H + j] = dzn;
           dzh[hr + H + j] = dzz;
+          db[H + j] += dzz;
+          db[2 * H + j] += dzn;
           if (this.resetAfter) {
             // h̃ saw r ⊙ u: u's gradient is dz_h̃ ⊙ r, r's is dz_h̃ ⊙ u.
             const dzr = dzn * rs[at] * r * (1 - r);
             dzx[xr + j] = dzr;
             dzh[hr + j] = dzr;
             dzh[hr + 2 * H + j] = dzn * r;
+            db[j] += dzr;
+            dbhTilde[j] += dzn * r;
           } else {
             dn[at] = dzn;
           }
@@ -270,6 +277,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
             const dzr = ds[s] * hp[s] * r * (1 - r);
             dzx[xr + j] = dzr;
             dzh[hr + j] = dzr;
+            db[j] += dzr;
             dhp[s] += ds[s] * r;
           }
         }
@@ -282,12 +290,8 @@ export class GRU implements RecurrentLayer<GRUCache> {
     // Weight gradients: one product each over all steps.
     addInPlace("GRU dWx", this.Wx.grad, la.matmulAT(x.data, DZx)); // Σ_t x_tᵀ dz_t
     addInPlace("GRU dWh", this.Wh.grad, la.matmulAT(previousStates(h0, h), DZh)); // Σ_t h_{t−1}ᵀ dz_t
-    addColumnSums(this.b.grad, DZx);
-    if (this.bhTilde) {
-      // b_hh̃ sits inside r ⊙ (…): its gradient is the h̃ block of DZh, summed over rows.
-      const d = this.bhTilde.grad.data;
-      for (let row = 0; row < T * B; row++) for (let j = 0; j < H; j++) d[j] += dzh[row * GH + 2 * H + j];
-    }
+    addVector(this.b.grad, db);
+    if (this.bhTilde) addVector(this.bhTilde.grad, dbhTilde);
     if (this.WhTilde) addInPlace("GRU dWhTilde", this.WhTilde.grad, la.matmulAT(reset, DN)); // Σ_t (r ⊙ h_{t−1})ᵀ dz_h̃
 
     // dx_t = dz_t·W_xᵀ, all steps at once, when read.

@@ -11,7 +11,7 @@
  */
 import { Matrix } from "./tensor";
 import { Sequence } from "./sequence";
-import { sequenceLike } from "./elementwise";
+import { sequenceLike, activations } from "./elementwise";
 
 function matrixOf(x: Matrix | Sequence): Matrix {
   return x instanceof Sequence ? x.data : x;
@@ -20,13 +20,14 @@ function matrixOf(x: Matrix | Sequence): Matrix {
 /** Row-wise softmax, shifted by the row maximum so exp never overflows. */
 export function softmax(logits: Matrix): Matrix {
   const p = Matrix.zeros(logits.rows, logits.cols, logits.dtype);
-  const V = logits.cols, z = logits.data;
+  const V = logits.cols, z = logits.data, P = p.data;
+  const { exp } = activations(logits.dtype);
   for (let i = 0; i < logits.rows; i++) {
     let max = -Infinity;
     for (let j = 0; j < V; j++) max = Math.max(max, z[i * V + j]);
     let sum = 0;
-    for (let j = 0; j < V; j++) sum += (p.data[i * V + j] = Math.exp(z[i * V + j] - max));
-    for (let j = 0; j < V; j++) p.data[i * V + j] /= sum;
+    for (let j = 0; j < V; j++) sum += (P[i * V + j] = exp(z[i * V + j] - max));
+    for (let j = 0; j < V; j++) P[i * V + j] /= sum;
   }
   return p;
 }
@@ -86,6 +87,8 @@ export function softmaxCrossEntropy(
   }
 
   const dz = Matrix.zeros(N, V, z.dtype);
+  const Z = z.data, D = dz.data;
+  const { exp } = activations(z.dtype); // float32: a fast exp, to float32 accuracy
   let total = 0;
   for (let i = 0; i < N; i++) {
     if (w[i] === 0) continue;
@@ -93,15 +96,15 @@ export function softmaxCrossEntropy(
     // log Σ_j exp(z_ij), shifted by the row maximum: exp never overflows, and
     // ℓ stays exact even where p[y] itself would underflow to 0.
     let max = -Infinity;
-    for (let j = 0; j < V; j++) max = Math.max(max, z.data[row + j]);
+    for (let j = 0; j < V; j++) max = Math.max(max, Z[row + j]);
     // The exponentials wait in dz's row: p_ij = exp(z_ij − max) / sum (one exp per logit).
     let sum = 0;
-    for (let j = 0; j < V; j++) sum += (dz.data[row + j] = Math.exp(z.data[row + j] - max));
+    for (let j = 0; j < V; j++) sum += (D[row + j] = exp(Z[row + j] - max));
     const logSumExp = max + Math.log(sum);
-    total += w[i] * (logSumExp - z.data[row + y]);
+    total += w[i] * (logSumExp - Z[row + y]);
     const scale = w[i] / count;
-    for (let j = 0; j < V; j++) dz.data[row + j] *= scale / sum; // scale · p_ij
-    dz.data[row + y] -= scale; // p − onehot(y)
+    for (let j = 0; j < V; j++) D[row + j] *= scale / sum; // scale · p_ij
+    D[row + y] -= scale; // p − onehot(y)
   }
   const loss = count > 0 ? total / count : 0;
   return logits instanceof Sequence

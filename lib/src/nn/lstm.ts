@@ -39,14 +39,15 @@
  *   dh_next ← dz_t · W_hᵀ
  *
  * and at the end, one product each over all steps stacked as rows:
- * dW_x = Σ_t x_tᵀ dz_t,  dW_h = Σ_t h_{t−1}ᵀ dz_t,  db = Σ dz_t,  dx_t = dz_t W_xᵀ.
+ * dW_x = Σ_t x_tᵀ dz_t,  dW_h = Σ_t h_{t−1}ᵀ dz_t,  dx_t = dz_t W_xᵀ; and
+ * db = Σ_t dz_t (over the rows too), summed inside the loop as dz is made.
  */
 import { Matrix, Parameter, DType } from "./tensor";
 import { Sequence } from "./sequence";
 import { linalg, addInPlace } from "./linalg";
 import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
 import {
-  LayerOptions, activations, addBias, addColumnSums, gaussianParameter, zeroParameter,
+  LayerOptions, activations, addVector, gaussianParameter, zeroParameter,
   previousStates, expectShape, expectDType, expectSize,
 } from "./elementwise";
 
@@ -186,9 +187,9 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     const pi = this.pi?.value.data, pf = this.pf?.value.data, po = this.po?.value.data;
     const { sigmoid, tanh } = activations(this.dtype); // float32: fast, to float32 accuracy
 
-    // The input's share of every pre-activation, for ALL steps in one product; the bias joins it here.
+    // The input's share of every pre-activation, for ALL steps in one product.
     const XW = la.matmul(x.data, this.Wx);
-    addBias(XW, this.b.value);
+    const bias = this.b.value.data;
 
     // The loop below replaces each pre-activation with its gate's activation,
     // in place: no second [T·B, gates·H] matrix to fill (the forward pass is
@@ -200,6 +201,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     let hPrev = h0, cPrev = c0;
     for (let t = 0; t < T; t++) {
       // The recurrence: one product gives the share of h_{t−1} in all gates at once.
+      // Each gate's pre-activation below is x_t W_x + h_{t−1} W_h + b (+ peephole).
       const Z = la.matmul(hPrev, this.Wh);
       const z = Z.data, xw = XW.data, a = gates.data, cp = cPrev.data;
       const ct = c.data.data, hd = h.data.data, tc = tanhC.data;
@@ -211,22 +213,22 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
           // Forget gate first: CIFG derives i from it.
           let f = 1;
           if (of >= 0) {
-            const pre = z[zr + of + j] + xw[xr + of + j] + (pf ? pf[j] * cOld : 0);
+            const pre = xw[xr + of + j] + z[zr + of + j] + bias[of + j] + (pf ? pf[j] * cOld : 0);
             f = sigmoid(pre);
             a[xr + of + j] = f;
           }
           let i: number;
           if (oi >= 0) {
-            i = sigmoid(z[zr + oi + j] + xw[xr + oi + j] + (pi ? pi[j] * cOld : 0));
+            i = sigmoid(xw[xr + oi + j] + z[zr + oi + j] + bias[oi + j] + (pi ? pi[j] * cOld : 0));
             a[xr + oi + j] = i;
           } else {
             i = 1 - f; // coupled: write what is forgotten
           }
-          const g = tanh(z[zr + og + j] + xw[xr + og + j]);
+          const g = tanh(xw[xr + og + j] + z[zr + og + j] + bias[og + j]);
           a[xr + og + j] = g;
           const cNew = f * cOld + i * g;
           // The output peephole looks at the NEW cell.
-          const o = sigmoid(z[zr + oo + j] + xw[xr + oo + j] + (po ? po[j] * cNew : 0));
+          const o = sigmoid(xw[xr + oo + j] + z[zr + oo + j] + bias[oo + j] + (po ? po[j] * cNew : 0));
           a[xr + oo + j] = o;
           const tcv = tanh(cNew);
           ct[out] = cNew;
@@ -254,6 +256,8 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     const [oi, of, og, oo] = [this.offset("i"), this.offset("f"), this.offset("g"), this.offset("o")];
     const pi = this.pi?.value.data, pf = this.pf?.value.data, po = this.po?.value.data;
     const dpi = new Float64Array(H), dpf = new Float64Array(H), dpo = new Float64Array(H);
+    // db = Σ over steps and rows of dz (the bias is added at every one), summed as dz is made.
+    const db = new Float64Array(G);
 
     // Gradient flowing into the state from later steps (or a later segment), zero by default.
     let dhNext = Matrix.zeros(B, H, this.dtype);
@@ -305,6 +309,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
               dpi[j] += dzi * cOld;
             }
             dz[r + oi + j] = dzi;
+            db[oi + j] += dzi;
           }
           if (of >= 0) {
             // With CIFG, f also drives i = 1 − f, which adds −dc ⊙ g.
@@ -315,9 +320,12 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
               dpf[j] += dzf * cOld;
             }
             dz[r + of + j] = dzf;
+            db[of + j] += dzf;
           }
           dz[r + og + j] = dzg;
           dz[r + oo + j] = dzo;
+          db[og + j] += dzg;
+          db[oo + j] += dzo;
           dcp[s] = dcOld;
         }
       }
@@ -329,7 +337,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     // Weight gradients: one product each over all steps.
     addInPlace(`${this.Wx.name}.grad`, this.Wx.grad, la.matmulAT(x.data, DZ));
     addInPlace(`${this.Wh.name}.grad`, this.Wh.grad, la.matmulAT(previousStates(h0, forward.h), DZ));
-    addColumnSums(this.b.grad, DZ);
+    addVector(this.b.grad, db);
     if (this.pi) addVector(this.pi.grad, dpi);
     if (this.pf) addVector(this.pf.grad, dpf);
     if (this.po) addVector(this.po.grad, dpo);
@@ -366,8 +374,4 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     expectDType("LSTM", "first.c", first.c, this.dtype);
     return { h: first.h, c: first.c };
   }
-}
-
-function addVector(grad: Matrix, d: Float64Array): void {
-  for (let i = 0; i < d.length; i++) grad.data[i] += d[i];
 }

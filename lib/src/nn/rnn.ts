@@ -23,7 +23,7 @@ import { Sequence } from "./sequence";
 import { linalg, addInPlace } from "./linalg";
 import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
 import {
-  LayerOptions, gaussianParameter, zeroParameter, addBias, addColumnSums, tanhInPlace,
+  LayerOptions, gaussianParameter, zeroParameter, activations, addVector,
   sequenceLike, previousStates, expectShape, expectDType, expectSize,
 } from "./elementwise";
 
@@ -84,17 +84,25 @@ export class RNN implements RecurrentLayer<RNNCache> {
     const mm = linalg();
 
     // The input term of ALL steps at once: one [T·B, input]·[input, hidden] product.
-    const z = mm.matmul(x.data, this.Wxh);
-    addBias(z, this.bh.value);
+    const xW = mm.matmul(x.data, this.Wxh);
+    const b = this.bh.value.data;
+    const { tanh } = activations(this.dtype);
 
-    // The recurrence must go step by step. z turns into h in place: once h_t
-    // is computed, z_t is not needed any more (backward uses 1 − h_t²).
-    const h = sequenceLike(x, z);
+    // The recurrence must go step by step. x_t·Wxh turns into h_t in place:
+    // once h_t is computed, z_t is not needed any more (backward uses 1 − h_t²).
+    const h = sequenceLike(x, xW);
     let hPrev = h0;
     for (let t = 0; t < T; t++) {
-      const zt = h.at(t); // x_t·Wxh + bh
-      addInPlace("RNN z_t", zt, mm.matmul(hPrev, this.Whh)); // + h_{t−1}·Whh
-      hPrev = tanhInPlace(zt); // h_t
+      const hW = mm.matmul(hPrev, this.Whh).data; // h_{t−1}·Whh
+      const ht = h.at(t); // holds x_t·Wxh until the loop overwrites it
+      const z = ht.data;
+      for (let bi = 0; bi < B; bi++) {
+        for (let j = 0; j < H; j++) {
+          const k = bi * H + j;
+          z[k] = tanh(z[k] + hW[k] + b[j]); // h_t = tanh(x_t·Wxh + h_{t−1}·Whh + bh)
+        }
+      }
+      hPrev = ht;
     }
     return { h, last: { h: hPrev.clone() }, cache: { x, h0 } };
   }
@@ -113,13 +121,18 @@ export class RNN implements RecurrentLayer<RNNCache> {
     const mm = linalg();
 
     const dz = Sequence.zeros(T, B, H, this.dtype);
+    const db = new Float64Array(H); // Σ_t Σ_rows dz_t, summed as dz is made
     // ∂L/∂h_t arriving from step t+1; at the last step, from whatever read the last state.
     let dhNext = dLast ? dLast.h : Matrix.zeros(B, H, this.dtype);
     for (let t = T - 1; t >= 0; t--) {
       const ht = h.at(t).data, dht = dh.at(t).data, next = dhNext.data;
-      const dzt = dz.at(t);
-      for (let i = 0; i < dzt.data.length; i++) {
-        dzt.data[i] = (dht[i] + next[i]) * (1 - ht[i] * ht[i]);
+      const dzt = dz.at(t), d = dzt.data;
+      for (let bi = 0; bi < B; bi++) {
+        for (let j = 0; j < H; j++) {
+          const k = bi * H + j;
+          d[k] = (dht[k] + next[k]) * (1 - ht[k] * ht[k]); // tanh′ = 1 − h²
+          db[j] += d[k];
+        }
       }
       dhNext = mm.matmulBT(dzt, this.Whh); // ∂L/∂h_{t−1} = dz_t·Whhᵀ
     }
@@ -128,7 +141,7 @@ export class RNN implements RecurrentLayer<RNNCache> {
     // per-step gradients. With the steps stacked as rows, each sum is ONE product.
     addInPlace("RNN dWxh", this.Wxh.grad, mm.matmulAT(x.data, dz.data)); // Σ_t x_tᵀ·dz_t
     addInPlace("RNN dWhh", this.Whh.grad, mm.matmulAT(previousStates(h0, h), dz.data)); // Σ_t h_{t−1}ᵀ·dz_t
-    addColumnSums(this.bh.grad, dz.data); // Σ_t Σ_rows dz_t
+    addVector(this.bh.grad, db); // Σ_t Σ_rows dz_t
 
     // dx_t = dz_t·Wxhᵀ, all steps at once, when read.
     return lazyInputGradient(x, dz.data, this.Wxh, { h: dhNext });
