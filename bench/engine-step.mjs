@@ -8,7 +8,7 @@
 // Prints `RESULT {json}` (see common.mjs). Started by bench/run.mjs, one
 // process per row, so that peak memory is this implementation's alone.
 import { createRequire } from "node:module";
-import { SHAPE, LEARNING_RATE, loadLib, makeBatch, parseArgs, measure, report, mb, rssMB } from "./common.mjs";
+import { SHAPE, LEARNING_RATE, loadLib, makeBatch, parseArgs, measure, summarize, report, mb, rssMB } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2), { model: "lstm", hidden: 128, steps: 30, warmup: 5, seed: 1 });
 const { nn, Random, describeBackend } = loadLib();
@@ -44,9 +44,42 @@ function step() {
   return loss;
 }
 
+/**
+ * The floor under the engine's step: its own matrix products (recorded from
+ * one real step), replayed through the same `linalg` on random operands of the
+ * same shapes, weights resident as in training, and nothing else: no
+ * element-wise work, no loss, no update. engine ms − floor ms is what the
+ * engine spends outside the products; tf.layers ms / floor ms is the speed-up
+ * the engine would reach if that were zero.
+ */
+function productsFloor({ warmup, reps }) {
+  const calls = [];
+  const record = (op) => (a, b) => {
+    const weight = b instanceof nn.Parameter;
+    const m = weight ? b.value : b;
+    calls.push({ op, a: [a.rows, a.cols], b: [m.rows, m.cols], weight });
+    return linalg[op](a, b);
+  };
+  nn.setLinalg({ name: "recorder", matmul: record("matmul"), matmulBT: record("matmulBT"), matmulAT: record("matmulAT") });
+  step();
+  nn.setLinalg(linalg);
+
+  const random = new Random(99);
+  const matrix = ([rows, cols]) => new nn.Matrix(rows, cols, Float32Array.from({ length: rows * cols }, () => random.normal()));
+  const plan = calls.map(({ op, a, b, weight }) => ({ op, a: matrix(a), b: weight ? new nn.Parameter("w", matrix(b)) : matrix(b) }));
+  const replay = () => {
+    const t0 = performance.now();
+    for (const { op, a, b } of plan) linalg[op](a, b);
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < warmup; i++) replay();
+  return { calls: calls.length, ms: summarize(Array.from({ length: reps }, replay)) };
+}
+
 const statsBefore = { ...linalg.stats };
 const result = await measure(step, { warmup: args.warmup, steps: args.steps, baselineRssMB });
 const total = args.warmup + args.steps;
+const floor = productsFloor({ warmup: 2, reps: args.warmup + args.steps > 10 ? 15 : 3 });
 let wasmHeapMB = null;
 try {
   wasmHeapMB = mb(tf.backend().wasm.HEAPU8.byteLength);
@@ -62,6 +95,7 @@ report({
   warmup: args.warmup,
   ...result,
   wasmHeapMB,
+  productsFloor: floor,
   productsPerStep: {
     tfjs: (linalg.stats.tfProducts - statsBefore.tfProducts) / total,
     js: (linalg.stats.jsProducts - statsBefore.jsProducts) / total,

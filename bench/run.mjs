@@ -254,6 +254,28 @@ console.log(
   ),
 );
 
+const floorRows = rows.filter((r) => r.results.engine?.productsFloor);
+if (floorRows.length) {
+  console.log(
+    "\nThe products' floor: the engine step's own matrix products, replayed alone through the same calls on operands of\n" +
+    "the same shapes (nothing element-wise; wall clock, median). ceiling = tf.layers ms / floor ms: the speed-up\n" +
+    `even a step that spent no time outside the products would reach. budget = tf.layers ms / ${TARGET_SPEEDUP_VS_TFLAYERS} − floor ms: the time ` +
+    `everything else may take for ${TARGET_SPEEDUP_VS_TFLAYERS}x; engine's = what it takes now.`,
+  );
+  console.log(
+    table(
+      ["model", "hidden", "products", "floor ms", "engine ms", "engine's rest ms", "ceiling", `budget for ${TARGET_SPEEDUP_VS_TFLAYERS}x ms`],
+      floorRows.map((r) => {
+        const floor = r.results.engine.productsFloor.ms.median, e = r.results.engine.ms.median, t = r.results["tfjs-layers"]?.ms?.median;
+        return [
+          r.model, r.hidden, r.results.engine.productsFloor.calls, fmt(floor), fmt(e), fmt(e - floor),
+          t ? speedup(t / floor) : "—", t ? fmt(t / TARGET_SPEEDUP_VS_TFLAYERS - floor) : "—",
+        ];
+      }),
+    ),
+  );
+}
+
 console.log("\nSpread of the wall-clock ms per step (min / first quartile / median / third quartile / max over n timed steps), and memory (MB: runtime alone before the model → peak while training):");
 const spreadRows = [];
 for (const r of rows) {

@@ -43,6 +43,7 @@ describe("matrix products", () => {
     ["jsLinalg float64", () => jsLinalg, "float64"],
     ["jsLinalg float32", () => jsLinalg, "float32"],
     ["tfLinalg float32", () => new TensorFlowLinalg({ minWork: 0 }), "float32"],
+    ["tfLinalg float32 through tf.matMul", () => new TensorFlowLinalg({ minWork: 0, directCalls: false }), "float32"],
   ];
   for (const [label, make, dtype] of impls) {
     it(`${label}: A·B, A·Cᵀ, Aᵀ·D match hand-computed values (weights as Matrix and as Parameter)`, () => {

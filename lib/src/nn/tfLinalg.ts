@@ -17,11 +17,17 @@
  *     benchmark's shapes (bench/, docs/benchmarks.md).
  * Every temporary tensor is disposed before a call returns, so the number of
  * tensors stays flat however many products run.
+ *
+ * On the wasm backend the products skip TensorFlow.js's operations and call
+ * its XNNPACK kernel directly (wasmCalls.ts): the same arithmetic without
+ * 10–40 µs of bookkeeping per product, which is most of the cost of the many
+ * small per-step products of a small network.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Matrix, Parameter } from "./tensor";
 import { Linalg, Operand, jsLinalg, setLinalg, valueOf } from "./linalg";
 import { initBackend, BackendInfo, BackendName } from "../backend";
+import { WasmCalls } from "./wasmCalls";
 
 /** A weight as it lives on the backend: its tensor, its transpose, and which version they hold. */
 interface Resident {
@@ -37,6 +43,12 @@ export interface TensorFlowLinalgOptions {
    * where a call costs no dispatch overhead. Default 8192 (e.g. [8, 32]·[32, 32]).
    */
   minWork?: number;
+  /**
+   * On the wasm backend, call its matrix-multiply kernel directly instead of
+   * through `tf.matMul` (same kernel and result, less overhead). Default true;
+   * it falls back to `tf.matMul` by itself where the direct calls are unavailable.
+   */
+  directCalls?: boolean;
 }
 
 /** Counters for tests and curious notebooks. */
@@ -73,6 +85,10 @@ export class TensorFlowLinalg implements Linalg {
   readonly name = "tfjs";
   readonly stats: TensorFlowLinalgStats = { uploads: 0, tfProducts: 0, jsProducts: 0 };
   private readonly minWork: number;
+  private readonly directCalls: boolean;
+  /** The direct calls for `callsBackend` (null: unavailable there); re-checked when the backend changes. */
+  private calls: WasmCalls | null = null;
+  private callsBackend: unknown = null;
   private readonly resident = new WeakMap<Parameter, Resident>();
   /** The same entries, iterable, so `dispose()` can free them all. */
   private readonly entries = new Set<Resident>();
@@ -81,6 +97,12 @@ export class TensorFlowLinalg implements Linalg {
 
   constructor(options: TensorFlowLinalgOptions = {}) {
     this.minWork = options.minWork ?? 8192;
+    this.directCalls = options.directCalls ?? true;
+  }
+
+  /** Whether products go straight to the wasm backend's kernel now (see {@link TensorFlowLinalgOptions.directCalls}). */
+  usesDirectCalls(): boolean {
+    return this.direct() !== null;
   }
 
   matmul(a: Matrix, bOperand: Operand): Matrix {
@@ -88,6 +110,11 @@ export class TensorFlowLinalg implements Linalg {
     check("matmul", a, a.cols, b, b.rows);
     if (this.useJs(a, a.rows * a.cols * b.cols)) return jsLinalg.matmul(a, bOperand);
     this.stats.tfProducts++;
+    const direct = this.direct();
+    if (direct) {
+      const right = bOperand instanceof Parameter ? direct.idOf(this.weight(bOperand).w) : f32(b);
+      return new Matrix(a.rows, b.cols, direct.matmul(f32(a), a.rows, a.cols, right, b.cols));
+    }
     return download(
       tf.tidy(() => {
         const w = bOperand instanceof Parameter ? this.weight(bOperand).w : upload(b);
@@ -101,6 +128,11 @@ export class TensorFlowLinalg implements Linalg {
     check("matmulBT", a, a.cols, b, b.cols);
     if (this.useJs(a, a.rows * a.cols * b.rows)) return jsLinalg.matmulBT(a, bOperand);
     this.stats.tfProducts++;
+    const direct = this.direct();
+    if (direct) {
+      const right = bOperand instanceof Parameter ? direct.idOf(this.transposed(bOperand)) : direct.transpose(f32(b), b.rows, b.cols);
+      return new Matrix(a.rows, b.rows, direct.matmul(f32(a), a.rows, a.cols, right, b.rows));
+    }
     return download(
       tf.tidy(() => {
         const wT = bOperand instanceof Parameter ? this.transposed(bOperand) : tf.transpose(upload(b));
@@ -113,6 +145,8 @@ export class TensorFlowLinalg implements Linalg {
     check("matmulAT", a, a.rows, b, b.rows);
     if (this.useJs(a, a.rows * a.cols * b.cols)) return jsLinalg.matmulAT(a, b);
     this.stats.tfProducts++;
+    const direct = this.direct();
+    if (direct) return new Matrix(a.cols, b.cols, direct.matmulAT(f32(a), a.rows, a.cols, f32(b), b.cols));
     // Pack the narrower operand (see the file comment): Aᵀ·B = (Bᵀ·A)ᵀ.
     if (b.cols > a.cols) return download(tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(upload(b)), upload(a))) as tf.Tensor2D));
     return download(tf.tidy(() => tf.matMul(tf.transpose(upload(a)), upload(b))));
@@ -128,6 +162,18 @@ export class TensorFlowLinalg implements Linalg {
   /** Frees every resident weight; the object stays usable (weights upload again on demand). */
   dispose(): void {
     for (const r of [...this.entries]) this.release(r);
+  }
+
+  /** The direct calls for the active backend, or null (option off, or not available there). */
+  private direct(): WasmCalls | null {
+    if (!this.directCalls) return null;
+    const backend = tf.backend();
+    if (backend !== this.callsBackend) {
+      this.calls?.dispose();
+      this.calls = WasmCalls.attach();
+      this.callsBackend = backend;
+    }
+    return this.calls;
   }
 
   private useJs(a: Matrix, work: number): boolean {
@@ -164,6 +210,11 @@ export class TensorFlowLinalg implements Linalg {
     r.w.dispose();
     r.wT?.dispose();
   }
+}
+
+/** A float32 matrix's values (only float32 products reach TensorFlow.js). */
+function f32(m: Matrix): Float32Array {
+  return m.data as Float32Array;
 }
 
 /** A float32 matrix as a tensor (a temporary: call inside tf.tidy). */
