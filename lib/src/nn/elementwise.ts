@@ -80,6 +80,26 @@ export function activations(dtype: DType): Activations {
   return dtype === "float64" ? EXACT : FLOAT32;
 }
 
+/**
+ * d[from … from + count) ← σ(d[…]) in place, in d's precision (see
+ * {@link activations}): a gate's block of one row. Small functions on purpose:
+ * each has one call site per precision, where V8 inlines the activation; a
+ * long loop body calling activations five times exhausts V8's inlining budget
+ * and pays a real call for some of them.
+ */
+export function sigmoidInPlaceRange(d: Float32Array | Float64Array, from: number, count: number): void {
+  const end = from + count;
+  if (d instanceof Float32Array) for (let k = from; k < end; k++) d[k] = sigmoidFloat32(d[k]);
+  else for (let k = from; k < end; k++) d[k] = sigmoid(d[k]);
+}
+
+/** d[from … from + count) ← tanh(d[…]) in place, in d's precision (see {@link sigmoidInPlaceRange}). */
+export function tanhInPlaceRange(d: Float32Array | Float64Array, from: number, count: number): void {
+  const end = from + count;
+  if (d instanceof Float32Array) for (let k = from; k < end; k++) d[k] = tanhFloat32(d[k]);
+  else for (let k = from; k < end; k++) d[k] = Math.tanh(d[k]);
+}
+
 /** m ← tanh(m), element-wise (in m's precision, see {@link activations}); returns m. */
 export function tanhInPlace(m: Matrix): Matrix {
   const d = m.data, tanh = activations(m.dtype).tanh;
