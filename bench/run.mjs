@@ -44,7 +44,7 @@ const TARGET_RATIO_TO_TORCH = 3; // engine at most 3x slower than PyTorch
 
 /** Warm-up and timed steps per implementation (tf.layers is slow: fewer steps). */
 const STEPS = {
-  full: { engine: [5, 30], "tfjs-layers": [1, 5], torch: [3, 15] }, // tf.layers: per training path, two paths
+  full: { engine: [5, 30], "tfjs-layers": [2, 10], torch: [3, 15] }, // tf.layers: per training path, two paths
   quick: { engine: [2, 5], "tfjs-layers": [1, 2], torch: [1, 3] },
 };
 const IMPLS = ["engine", "tfjs-layers", "torch"];
