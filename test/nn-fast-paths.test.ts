@@ -6,7 +6,9 @@ import { Matrix } from "../lib/src/nn/tensor";
 import { Sequence } from "../lib/src/nn/sequence";
 import { jsLinalg, linalg, setLinalg } from "../lib/src/nn/linalg";
 import { TensorFlowLinalg } from "../lib/src/nn/tfLinalg";
-import { activations, sigmoid, tanhFloat32, sigmoidFloat32, expFloat32, tanhInPlace } from "../lib/src/nn/elementwise";
+import {
+  activations, sigmoid, tanhFloat32, sigmoidFloat32, expFloat32, tanhInPlace, sigmoidInPlaceRange, tanhInPlaceRange, addVector,
+} from "../lib/src/nn/elementwise";
 import { softmaxCrossEntropy } from "../lib/src/nn/losses";
 import { RecurrentLayer } from "../lib/src/nn/layer";
 import { RNN } from "../lib/src/nn/rnn";
@@ -70,6 +72,24 @@ describe("float32 activations", () => {
     const a = softmaxCrossEntropy(z32, targets), b = softmaxCrossEntropy(z64Rounded, targets);
     expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-6);
     expect(maxAbsDiff(a.dLogits, b.dLogits)).toBeLessThan(1e-7);
+  });
+
+  it("the range helpers apply σ and tanh to one block only, in the array's precision", () => {
+    const x = [-3, -0.5, 0.25, 2, 7];
+    const d64 = Float64Array.from(x), d32 = Float32Array.from(x);
+    sigmoidInPlaceRange(d64, 1, 2);
+    tanhInPlaceRange(d64, 3, 2);
+    expect(Array.from(d64)).toEqual([-3, sigmoid(-0.5), sigmoid(0.25), Math.tanh(2), Math.tanh(7)]);
+    sigmoidInPlaceRange(d32, 0, 2);
+    tanhInPlaceRange(d32, 2, 1);
+    expect(Array.from(d32)).toEqual([sigmoidFloat32(-3), sigmoidFloat32(-0.5), tanhFloat32(0.25), 2, 7].map(Math.fround));
+  });
+
+  it("addVector adds a float64 accumulator into a gradient and names a length mismatch", () => {
+    const g = Matrix.from([[1, 2, 3]], "float32");
+    addVector(g, Float64Array.from([0.5, -2, 1e-3]));
+    expect(Array.from(g.data)).toEqual([1.5, 0, 3.001].map(Math.fround));
+    expect(() => addVector(g, new Float64Array(2))).toThrow("addVector: 2 values for a gradient of shape [1, 3]");
   });
 
   it("float64 keeps the exact functions (gradient checks need every digit), float32 takes the fast ones", () => {

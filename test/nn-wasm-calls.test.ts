@@ -114,6 +114,18 @@ describe("direct calls into the wasm backend", () => {
     expect(heapBytes()).toBe(heap);
   });
 
+  it("keep working when the wasm heap grows under them (its views are replaced)", () => {
+    const calls = WasmCalls.attach()!;
+    const before = heapBytes();
+    const rows = 3000, cols = 4000; // 48 MB in, 48 MB out: more than the heap has spare
+    const m = Float32Array.from({ length: rows * cols }, (_, i) => i % 1009);
+    const t = calls.transpose(m, rows, cols);
+    expect(heapBytes()).toBeGreaterThan(before);
+    for (const [i, j] of [[0, 0], [1, 2], [2999, 3999], [1234, 567]]) expect(t[j * rows + i]).toBe(m[i * cols + j]);
+    expect(Array.from(calls.matmul(Float32Array.from([1, 2]), 1, 2, Float32Array.from([3, 4]), 1))).toEqual([11]);
+    calls.dispose();
+  });
+
   const layers: Record<string, (rng: Random) => RecurrentLayer> = {
     rnn: (rng) => new RNN(6, 16, { rng }),
     lstm: (rng) => new LSTM(6, 16, { rng, peephole: true }),

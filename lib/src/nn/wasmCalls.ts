@@ -80,21 +80,29 @@ export class WasmCalls {
   static attach(): WasmCalls | null {
     const backend: unknown = tf.backend();
     if (tf.getBackend() !== "wasm" || !isWasmBackend(backend)) return null;
+    let calls: WasmCalls | null = null;
     try {
-      const calls = new WasmCalls(backend, backend.wasm);
-      const a = Float32Array.from({ length: 12 }, (_, i) => i - 5), b = Float32Array.from({ length: 8 }, (_, i) => (i % 3) - 1);
-      const got = calls.matmul(a, 3, 4, b, 2);
-      for (let i = 0; i < 3; i++) {
-        for (let j = 0; j < 2; j++) {
-          let want = 0;
-          for (let p = 0; p < 4; p++) want += a[i * 4 + p] * b[p * 2 + j];
-          if (got[i * 2 + j] !== want) return null;
-        }
-      }
-      return calls;
+      calls = new WasmCalls(backend, backend.wasm);
+      if (calls.multipliesCorrectly()) return calls;
     } catch {
-      return null;
+      // an export missing or with another signature: fall through
     }
+    calls?.dispose();
+    return null;
+  }
+
+  /** A small product with small integers, exact in float32, against plain loops. */
+  private multipliesCorrectly(): boolean {
+    const a = Float32Array.from({ length: 12 }, (_, i) => i - 5), b = Float32Array.from({ length: 8 }, (_, i) => (i % 3) - 1);
+    const got = this.matmul(a, 3, 4, b, 2);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 2; j++) {
+        let want = 0;
+        for (let p = 0; p < 4; p++) want += a[i * 4 + p] * b[p * 2 + j];
+        if (got[i * 2 + j] !== want) return false;
+      }
+    }
+    return true;
   }
 
   /** The backend's id of a tensor it holds (a resident weight), to pass as an operand. */
@@ -111,9 +119,10 @@ export class WasmCalls {
   matmul(a: Float32Array, n: number, k: number, b: Float32Array | number, m: number): Float32Array {
     const A = this.upload(a);
     const B = typeof b === "number" ? null : this.upload(b);
+    const bId = B ? B.id : (b as number);
     const out = this.allocate(n * m);
     try {
-      this.product(A.id, n, k, B ? B.id : (b as number), m, out.id);
+      this.product(A.id, n, k, bId, m, out.id);
       return this.download(out);
     } finally {
       this.release(A, B, out);
