@@ -27,3 +27,13 @@ export function expectGradCheck(params: Parameter[], results: GradCheckResult[],
   }
   for (const p of params) expect(p.grad.data.some((g) => g !== 0), `${p.name} has an all-zero gradient`).toBe(true);
 }
+
+/** max |a − b| / max |b|. */
+export function relDiff(a: Matrix, b: Matrix): number {
+  let d = 0, s = 0;
+  for (let i = 0; i < b.data.length; i++) {
+    d = Math.max(d, Math.abs(a.data[i] - b.data[i]));
+    s = Math.max(s, Math.abs(b.data[i]));
+  }
+  return d / s;
+}

@@ -12,17 +12,7 @@ import { concatColumns, sliceColumns, sigmoid, addBias, addColumnSums } from "..
 import { initBackend } from "../lib/src/backend";
 import { Random } from "../lib/src/random";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
-import { dot, expectGradCheck, randn } from "./helpers";
-
-/** max |a − b| / max |b|. */
-function relDiff(a: Matrix, b: Matrix): number {
-  let d = 0, s = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    d = Math.max(d, Math.abs(a.data[i] - b.data[i]));
-    s = Math.max(s, Math.abs(b.data[i]));
-  }
-  return d / s;
-}
+import { dot, expectGradCheck, randn, relDiff } from "./helpers";
 
 beforeAll(async () => {
   await initBackend();

@@ -14,21 +14,11 @@ import { RNN } from "../lib/src/nn/rnn";
 import { RecurrentLayer } from "../lib/src/nn/layer";
 import { initBackend } from "../lib/src/backend";
 import { Random } from "../lib/src/random";
-import { randn } from "./helpers";
+import { randn, relDiff } from "./helpers";
 
 beforeAll(async () => {
   await initBackend("wasm");
 });
-
-/** max |a − b| / max |b|. */
-function relDiff(a: Matrix, b: Matrix): number {
-  let d = 0, s = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    d = Math.max(d, Math.abs(a.data[i] - b.data[i]));
-    s = Math.max(s, Math.abs(b.data[i]));
-  }
-  return d / s;
-}
 
 function heapBytes(): number {
   return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
