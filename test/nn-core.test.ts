@@ -133,6 +133,21 @@ describe("matrix products", () => {
   });
 });
 
+describe("views", () => {
+  it("Matrix.rowsView shares memory with its matrix, and Sequence.at is the view of one step", () => {
+    const m = Matrix.from([[1, 2], [3, 4], [5, 6], [7, 8]]);
+    const v = m.rowsView(1, 2);
+    expect(v.toArray()).toEqual([[3, 4], [5, 6]]);
+    v.set(0, 1, 40);
+    expect(m.get(1, 1)).toBe(40);
+    expect(m.rowsView(4, 0).rows).toBe(0);
+    expect(() => m.rowsView(3, 2)).toThrow("Matrix.rowsView: rows [3, 5) are not inside the 4 rows");
+    const s = new Sequence(2, 2, m);
+    expect(s.at(1).toArray()).toEqual([[5, 6], [7, 8]]);
+    expect(() => s.at(2)).toThrow("Sequence.at: step 2 is outside 0..1");
+  });
+});
+
 describe("element-wise helpers", () => {
   it("sigmoid is finite at the extremes; bias broadcast and its column-sum gradient; concat/slice invert", () => {
     expect(sigmoid(0)).toBe(0.5);

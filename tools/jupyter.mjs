@@ -1,12 +1,24 @@
 // Finding the Python that has Jupyter, and the environment that makes the
 // course's own kernelspec visible to it (never the user's global Jupyter).
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync, readdirSync } from "node:fs";
+import { existsSync, statSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const KERNEL_NAME = "tslab-rnn-course";
+
+/** A path with symbolic links resolved, or just made absolute when it does not exist (yet). */
+export function realPath(p) {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** Whether path p is dir itself or lies below it (both absolute and resolved). */
+export const isInside = (p, dir) => p === dir || p.startsWith(dir + path.sep);
 
 /** The environment for Jupyter processes: our kernelspec first on JUPYTER_PATH. */
 export function jupyterEnv(extra = {}) {

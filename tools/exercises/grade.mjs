@@ -22,26 +22,18 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
-  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
+  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, findPython, ensureLibraryBuilt, onJsonLines } from "../jupyter.mjs";
+import { ROOT, findPython, ensureLibraryBuilt, onJsonLines, realPath, isInside } from "../jupyter.mjs";
 import { describeExercises, gradingNotebook, parseNotebook, readNotebook, NotebookError, MAX_NOTEBOOK_BYTES, ANSWER_STUB } from "./notebook.mjs";
 import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from "./isolation.mjs";
 
 class UsageError extends Error {}
 
 const RUNNER = path.join(ROOT, "tools", "exercises", "run_submission.py");
-const real = (p) => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-};
-const inside = (p, dir) => p === dir || p.startsWith(dir + path.sep);
 const formatSeconds = (s) => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
 const fmtPoints = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, ""));
 
@@ -88,7 +80,7 @@ function collectSubmissions(args, skip) {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!entry.name.startsWith(".") && !skip.some((s) => inside(real(p), s))) walk(p);
+        if (!entry.name.startsWith(".") && !skip.some((s) => isInside(realPath(p), s))) walk(p);
       } else if (entry.name.endsWith(".ipynb")) {
         files.push(p);
       }
@@ -103,7 +95,7 @@ function collectSubmissions(args, skip) {
   if (unique.length === 0) throw new UsageError(`no .ipynb files in ${args.join(", ")}`);
   // Labels: paths relative to the folder the submissions have in common.
   let base = path.dirname(unique[0]);
-  while (!unique.every((f) => inside(f, base)) && base !== path.dirname(base)) base = path.dirname(base);
+  while (!unique.every((f) => isInside(f, base)) && base !== path.dirname(base)) base = path.dirname(base);
   if (base === path.dirname(base)) base = process.cwd(); // nothing in common: relative to here
   return unique.map((file) => ({ file, label: path.relative(base, file) || path.basename(file) }));
 }
@@ -387,14 +379,14 @@ async function main() {
   }
   if (args.submissions.length === 0) throw new UsageError("name the submissions to grade: npm run grade -- FILE.ipynb|FOLDER ... (-h for help)");
   const sources = loadSources(args.source);
-  const sourceDirs = [...new Set(sources.map((s) => real(path.dirname(s.file))))];
-  const outReal = real(args.out);
+  const sourceDirs = [...new Set(sources.map((s) => realPath(path.dirname(s.file))))];
+  const outReal = realPath(args.out);
   for (const d of sourceDirs) {
-    if (inside(outReal, d)) throw new UsageError(`--out ${args.out} is inside the source folder ${d}`);
+    if (isInside(outReal, d)) throw new UsageError(`--out ${args.out} is inside the source folder ${d}`);
   }
   const submissions = collectSubmissions(args.submissions, [outReal]);
   for (const a of args.submissions) {
-    if (existsSync(a) && statSync(a).isDirectory() && inside(outReal, real(a))) {
+    if (existsSync(a) && statSync(a).isDirectory() && isInside(outReal, realPath(a))) {
       throw new UsageError(`--out ${args.out} is inside the submissions folder ${a}: a later run would grade its executed notebooks`);
     }
   }
@@ -409,8 +401,8 @@ async function main() {
   const hide = [
     ...new Set([
       ...sourceDirs,
-      ...submissions.map((s) => real(path.dirname(s.file))),
-      ...args.submissions.filter((a) => existsSync(a)).map((a) => real(a)),
+      ...submissions.map((s) => realPath(path.dirname(s.file))),
+      ...args.submissions.filter((a) => existsSync(a)).map((a) => realPath(a)),
       outReal,
       path.join(ROOT, "notebooks"),
       path.join(ROOT, ".git"),

@@ -8,23 +8,15 @@
 //   npm run student -- --out DIR            another output folder (never notebooks/)
 //   npm run student -- --source DIR         take the source notebooks from DIR
 //   npm run student -- path/to/x.ipynb      one notebook given by its path
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, statSync, realpathSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "../jupyter.mjs";
+import { ROOT, realPath, isInside } from "../jupyter.mjs";
 import { readNotebook, studentEdition, formatNotebook, NotebookError } from "./notebook.mjs";
 
 class UsageError extends Error {}
 
 const NOTEBOOKS = path.join(ROOT, "notebooks");
-const real = (p) => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-};
-const inside = (p, dir) => p === dir || p.startsWith(dir + path.sep);
 
 /** The source notebooks selected by the positionals: paths, or lesson name prefixes in the source folder. */
 export function selectSources(names, sourceDir) {
@@ -63,9 +55,9 @@ function main(argv) {
   const sourceDir = path.resolve(values.source);
   const sources = selectSources(positionals, sourceDir);
   const out = path.resolve(values.out);
-  const outReal = real(out);
-  for (const forbidden of new Set([real(NOTEBOOKS), ...sources.map((s) => real(path.dirname(s)))])) {
-    if (inside(outReal, forbidden)) {
+  const outReal = realPath(out);
+  for (const forbidden of new Set([realPath(NOTEBOOKS), ...sources.map((s) => realPath(path.dirname(s)))])) {
+    if (isInside(outReal, forbidden)) {
       throw new UsageError(`--out ${values.out}: the student edition must not be written into ${path.relative(process.cwd(), forbidden) || "."} (the source notebooks are never overwritten)`);
     }
   }

@@ -85,11 +85,6 @@ export interface GRUCache {
   reset: Matrix;
 }
 
-/** Rows [from, from + count) of m, sharing its memory. */
-function rows(m: Matrix, from: number, count: number): Matrix {
-  return new Matrix(count, m.cols, m.data.subarray(from * m.cols, (from + count) * m.cols));
-}
-
 /**
  * A GRU layer over time-major sequences ({@link RecurrentLayer}); the state is
  * `{ h }`. Default convention: CS224N / PyTorch (see the module comment);
@@ -191,7 +186,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
         }
       }
       let candidate: Float32Array | Float64Array | null = null;
-      if (this.WhTilde) candidate = la.matmul(rows(reset, t * B, B), this.WhTilde).data; // (r ⊙ h_{t−1}) W_hh̃
+      if (this.WhTilde) candidate = la.matmul(reset.rowsView(t * B, B), this.WhTilde).data; // (r ⊙ h_{t−1}) W_hh̃
       for (let bi = 0; bi < B; bi++) {
         const row = t * B + bi, xr = row * G;
         for (let j = 0; j < H; j++) {
@@ -269,7 +264,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
       }
       if (this.WhTilde) {
         // Back through (r ⊙ h_{t−1}) W_hh̃ to s = r ⊙ h_{t−1}, then to r and h_{t−1}.
-        const ds = la.matmulBT(rows(DN, t * B, B), this.WhTilde).data;
+        const ds = la.matmulBT(DN.rowsView(t * B, B), this.WhTilde).data;
         for (let bi = 0; bi < B; bi++) {
           const row = t * B + bi, xr = row * G, hr = row * GH;
           for (let j = 0; j < H; j++) {
@@ -283,7 +278,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
         }
       }
       // h_{t−1} also reached the gates through W_h.
-      addInPlace("GRU dh_{t−1}", dhPrev, la.matmulBT(rows(DZh, t * B, B), this.Wh));
+      addInPlace("GRU dh_{t−1}", dhPrev, la.matmulBT(DZh.rowsView(t * B, B), this.Wh));
       dhNext = dhPrev;
     }
 

@@ -85,11 +85,6 @@ export interface LSTMCache {
   tanhC: Matrix;
 }
 
-/** Rows [from, from + count) of m, sharing its memory. */
-function rows(m: Matrix, from: number, count: number): Matrix {
-  return new Matrix(count, m.cols, m.data.subarray(from * m.cols, (from + count) * m.cols));
-}
-
 /**
  * An LSTM layer over time-major sequences ({@link RecurrentLayer}). The state
  * is `{ h, c }`. The backward pass is written out by hand, step by step,
@@ -326,7 +321,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
         }
       }
       // h_{t−1} reached every gate through W_h.
-      dhNext = la.matmulBT(rows(DZ, t * B, B), this.Wh);
+      dhNext = la.matmulBT(DZ.rowsView(t * B, B), this.Wh);
       dcNext = dcPrev;
     }
 

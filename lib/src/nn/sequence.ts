@@ -44,8 +44,7 @@ export class Sequence {
   /** The [batch, features] rows of step t, sharing memory with the sequence. */
   at(t: number): Matrix {
     if (!(t >= 0 && t < this.steps)) throw new Error(`Sequence.at: step ${t} is outside 0..${this.steps - 1}`);
-    const n = this.batch * this.features;
-    return new Matrix(this.batch, this.features, this.data.data.subarray(t * n, (t + 1) * n));
+    return this.data.rowsView(t * this.batch, this.batch);
   }
 
   /** Steps [from, to) as a view sharing memory (truncated BPTT segments). */

@@ -69,6 +69,14 @@ export class Matrix {
     this.data[i * this.cols + j] = value;
   }
 
+  /** Rows [from, from + count), sharing this matrix's memory (a view, not a copy). */
+  rowsView(from: number, count: number): Matrix {
+    if (!(Number.isInteger(from) && Number.isInteger(count) && from >= 0 && count >= 0 && from + count <= this.rows)) {
+      throw new Error(`Matrix.rowsView: rows [${from}, ${from + count}) are not inside the ${this.rows} rows`);
+    }
+    return new Matrix(count, this.cols, this.data.subarray(from * this.cols, (from + count) * this.cols));
+  }
+
   /** A copy, optionally in another precision. */
   clone(dtype: DType = this.dtype): Matrix {
     const m = Matrix.zeros(this.rows, this.cols, dtype);
