@@ -1,10 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { Matrix } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { RNN } from "../lib/src/nn/rnn";
-import { LSTM } from "../lib/src/nn/lstm";
-import { orthogonal, eigenvalues, spectralRadius } from "../lib/src/nn/init";
-import { Random } from "../lib/src/random";
+import { Matrix, Sequence, RNN, LSTM, orthogonal, eigenvalues, spectralRadius } from "../lib/src/nn";
+import { Random } from "../lib/src";
 import { inv } from "mathjs";
 import {
   powerIteration, spectralNorm, stepJacobian, jacobianProduct, jacobianProductNorms,

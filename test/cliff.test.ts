@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Matrix, Parameter } from "../lib/src/nn/tensor";
-import { clipGradNorm, clipGradValue } from "../lib/src/nn/clip";
+import { Matrix, Parameter, clipGradNorm, clipGradValue } from "../lib/src/nn";
 import {
   cliffDescent,
   cliffEdge,
@@ -9,7 +8,7 @@ import {
   cliffStates,
   flattenGradients,
   gradientAngle,
-} from "../lib/src/analysis/cliff";
+} from "../lib/src/analysis";
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 

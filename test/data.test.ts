@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { HELD_OUT_EVERY, mobyDickSections, mobyDickText, MobyDickSplit } from "../lib/src/data/mobyDick";
-import { tokenizeSentences } from "../lib/src/text/tokenize";
+import { HELD_OUT_EVERY, mobyDickSections, mobyDickText, MobyDickSplit } from "../lib/src/data";
+import { tokenizeSentences } from "../lib/src/text";
 
 describe("Moby-Dick", () => {
   const sections = mobyDickSections();

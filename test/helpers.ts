@@ -1,8 +1,7 @@
 // Small helpers shared by the engine's tests.
 import { expect } from "vitest";
-import { Random } from "../lib/src/random";
-import { Matrix, Parameter, DType } from "../lib/src/nn/tensor";
-import { GradCheckResult } from "../lib/src/nn/gradcheck";
+import { Random } from "../lib/src";
+import { Matrix, Parameter, DType, GradCheckResult } from "../lib/src/nn";
 
 /** A rows x cols matrix of seeded Gaussian entries (float64 unless asked). */
 export function randn(rng: Random, rows: number, cols: number, dtype: DType = "float64", std = 1): Matrix {

@@ -1,19 +1,8 @@
 import { describe, it, expect } from "vitest";
-import { Matrix } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { gradCheck } from "../lib/src/nn/gradcheck";
-import { RecurrentLayer, RecurrentState } from "../lib/src/nn/layer";
-import { RNN } from "../lib/src/nn/rnn";
-import { LSTM } from "../lib/src/nn/lstm";
-import { GRU } from "../lib/src/nn/gru";
-import { Stacked } from "../lib/src/nn/stacked";
-import { softmax } from "../lib/src/nn/losses";
-import { Adam } from "../lib/src/nn/optim";
-import { Random } from "../lib/src/random";
-import { Vocabulary } from "../lib/src/text/vocabulary";
-import { countNgrams } from "../lib/src/ngram/counts";
-import { KneserNeyModel } from "../lib/src/ngram/kneserNey";
-import { evaluate } from "../lib/src/ngram/evaluate";
+import { Matrix, Sequence, gradCheck, RecurrentLayer, RecurrentState, RNN, LSTM, GRU, Stacked, softmax, Adam } from "../lib/src/nn";
+import { Random } from "../lib/src";
+import { Vocabulary } from "../lib/src/text";
+import { countNgrams, KneserNeyModel, evaluate } from "../lib/src/ngram";
 import {
   nextTokenPairs, StreamBatches, mobyDickChars, RNNLanguageModel, softmaxWithTemperature, sampleFromLogits,
   argmax, entropy, rnnBackwardBySteps, sumMatrices, frobeniusNorm, maxAbsDifference, streamEvaluation,

@@ -1,16 +1,7 @@
 import { describe, it, expect } from "vitest";
-import { Random } from "../lib/src/random";
-import { Vocabulary } from "../lib/src/text/vocabulary";
-import { tokenizeChars } from "../lib/src/text/tokenize";
-import { countNgrams } from "../lib/src/ngram/counts";
-import { createModel, ESTIMATOR_NAMES, EstimatorName } from "../lib/src/ngram/estimators";
-import { evaluate, sentenceLogProb } from "../lib/src/ngram/evaluate";
-import { sample, sampleText } from "../lib/src/ngram/sample";
-import { MleModel } from "../lib/src/ngram/mle";
-import { AddKModel } from "../lib/src/ngram/addk";
-import { BackoffModel } from "../lib/src/ngram/backoff";
-import { InterpolationModel, defaultLambdas } from "../lib/src/ngram/interpolation";
-import { KneserNeyModel } from "../lib/src/ngram/kneserNey";
+import { Random } from "../lib/src";
+import { Vocabulary, tokenizeChars } from "../lib/src/text";
+import { countNgrams, createModel, ESTIMATOR_NAMES, EstimatorName, evaluate, sentenceLogProb, sample, sampleText, MleModel, AddKModel, BackoffModel, InterpolationModel, defaultLambdas, KneserNeyModel } from "../lib/src/ngram";
 
 /*
  * The toy corpus used for every hand computation below.

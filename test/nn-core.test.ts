@@ -1,16 +1,7 @@
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { Matrix, Parameter, DType } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { jsLinalg, linalg, setLinalg, Linalg } from "../lib/src/nn/linalg";
-import { TensorFlowLinalg, useTensorFlowLinalg } from "../lib/src/nn/tfLinalg";
-import { gradCheck, GradCheckResult } from "../lib/src/nn/gradcheck";
-import { Dense } from "../lib/src/nn/dense";
-import { Embedding, oneHot } from "../lib/src/nn/embedding";
-import { softmax, softmaxCrossEntropy, meanSquaredError } from "../lib/src/nn/losses";
-import { concatColumns, sliceColumns, sigmoid, addBias, addColumnSums } from "../lib/src/nn/elementwise";
-import { initBackend } from "../lib/src/backend";
-import { Random } from "../lib/src/random";
+import { Matrix, Parameter, DType, Sequence, jsLinalg, linalg, setLinalg, Linalg, TensorFlowLinalg, useTensorFlowLinalg, gradCheck, GradCheckResult, Dense, Embedding, oneHot, softmax, softmaxCrossEntropy, meanSquaredError, concatColumns, sliceColumns, sigmoid, addBias, addColumnSums } from "../lib/src/nn";
+import { initBackend, Random } from "../lib/src";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
 import { dot, expectGradCheck, randn, relDiff } from "./helpers";
 

@@ -2,21 +2,11 @@
 // float32 activations, the orientation of weight-gradient products on
 // TensorFlow.js, and input gradients computed only when read.
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
-import { Matrix } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { jsLinalg, linalg, setLinalg } from "../lib/src/nn/linalg";
-import { TensorFlowLinalg } from "../lib/src/nn/tfLinalg";
+import { Matrix, Sequence, jsLinalg, linalg, setLinalg, TensorFlowLinalg, softmaxCrossEntropy, RecurrentLayer, RNN, LSTM, GRU, SGD } from "../lib/src/nn";
 import {
   activations, sigmoid, tanhFloat32, sigmoidFloat32, expFloat32, tanhInPlace, sigmoidInPlaceRange, tanhInPlaceRange, addVector,
-} from "../lib/src/nn/elementwise";
-import { softmaxCrossEntropy } from "../lib/src/nn/losses";
-import { RecurrentLayer } from "../lib/src/nn/layer";
-import { RNN } from "../lib/src/nn/rnn";
-import { LSTM } from "../lib/src/nn/lstm";
-import { GRU } from "../lib/src/nn/gru";
-import { SGD } from "../lib/src/nn/optim";
-import { initBackend } from "../lib/src/backend";
-import { Random } from "../lib/src/random";
+} from "../lib/src/nn";
+import { initBackend, Random } from "../lib/src";
 import { randn } from "./helpers";
 
 beforeAll(async () => {

@@ -1,9 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { Matrix, Parameter } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { gradCheck, GradCheckResult } from "../lib/src/nn/gradcheck";
-import { GRU, GRUOptions } from "../lib/src/nn/gru";
-import { Random } from "../lib/src/random";
+import { Matrix, Parameter, Sequence, gradCheck, GradCheckResult, GRU, GRUOptions } from "../lib/src/nn";
+import { Random } from "../lib/src";
 import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
 import { dot, randn } from "./helpers";

@@ -1,9 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { Matrix, Parameter } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { gradCheck } from "../lib/src/nn/gradcheck";
-import { Highway, HighwayActivation } from "../lib/src/nn/highway";
-import { Random } from "../lib/src/random";
+import { Matrix, Parameter, Sequence, gradCheck, Highway, HighwayActivation } from "../lib/src/nn";
+import { Random } from "../lib/src";
 import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
 import { dot, randn } from "./helpers";

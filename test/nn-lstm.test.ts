@@ -1,10 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { Matrix, Parameter } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { gradCheck, GradCheckResult } from "../lib/src/nn/gradcheck";
-import { RecurrentLayer } from "../lib/src/nn/layer";
-import { LSTM, LSTMOptions, LSTMGate } from "../lib/src/nn/lstm";
-import { Random } from "../lib/src/random";
+import { Matrix, Parameter, Sequence, gradCheck, GradCheckResult, RecurrentLayer, LSTM, LSTMOptions, LSTMGate } from "../lib/src/nn";
+import { Random } from "../lib/src";
 import * as tf from "@tensorflow/tfjs";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
 import { dot, randn } from "./helpers";

@@ -1,19 +1,7 @@
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { Matrix, Parameter, DType } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { jsLinalg, setLinalg } from "../lib/src/nn/linalg";
-import { TensorFlowLinalg } from "../lib/src/nn/tfLinalg";
-import { gradCheck, GradCheckResult } from "../lib/src/nn/gradcheck";
-import { RecurrentLayer, RecurrentState } from "../lib/src/nn/layer";
-import { RNN } from "../lib/src/nn/rnn";
-import { Stacked, LayeredState, SkipConnections } from "../lib/src/nn/stacked";
-import { Bidirectional, reverseSteps } from "../lib/src/nn/bidirectional";
-import { Dense } from "../lib/src/nn/dense";
-import { softmaxCrossEntropy } from "../lib/src/nn/losses";
-import { truncatedBPTT, truncatedWindows, ModelStep } from "../lib/src/nn/bptt";
-import { initBackend } from "../lib/src/backend";
-import { Random } from "../lib/src/random";
+import { Matrix, Parameter, DType, Sequence, jsLinalg, setLinalg, TensorFlowLinalg, gradCheck, GradCheckResult, RecurrentLayer, RecurrentState, RNN, Stacked, LayeredState, SkipConnections, Bidirectional, reverseSteps, Dense, softmaxCrossEntropy, truncatedBPTT, truncatedWindows, ModelStep } from "../lib/src/nn";
+import { initBackend, Random } from "../lib/src";
 import { compareWithTf, expectAgreement, stepsOf, tensorOf } from "./tfgrad";
 import { dot, expectGradCheck, randn } from "./helpers";
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as math from "mathjs";
-import { Matrix, Parameter } from "../lib/src/nn/tensor";
-import { Random } from "../lib/src/random";
-import { Adam, Momentum, Optimizer, SGD } from "../lib/src/nn/optim";
-import { clipGradNorm, clipGradValue, findNonFinite, globalGradNorm } from "../lib/src/nn/clip";
+import { Matrix, Parameter, Adam, Momentum, Optimizer, SGD, clipGradNorm, clipGradValue, findNonFinite, globalGradNorm, TrainEvent, TrainingDivergedError, miniBatches, train } from "../lib/src/nn";
+import { Random } from "../lib/src";
 import {
   eigenvalues,
   glorotNormal,
@@ -13,8 +11,7 @@ import {
   orthogonal,
   scaleToSpectralRadius,
   spectralRadius,
-} from "../lib/src/nn/init";
-import { TrainEvent, TrainingDivergedError, miniBatches, train } from "../lib/src/nn/train";
+} from "../lib/src/nn";
 
 // ------------------------------------------------------------ helpers
 

@@ -1,19 +1,11 @@
 // Products called straight into the wasm backend's XNNPACK kernel
-// (lib/src/nn/wasmCalls.ts) must give exactly what tf.matMul gives, never
+// (lib/src/nn/compute/wasmCalls.ts) must give exactly what tf.matMul gives, never
 // reuse a stale packed operand, and never leak heap memory.
 import { describe, it, expect, beforeAll } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { Matrix, Parameter } from "../lib/src/nn/tensor";
-import { Sequence } from "../lib/src/nn/sequence";
-import { jsLinalg, setLinalg, linalg } from "../lib/src/nn/linalg";
-import { TensorFlowLinalg } from "../lib/src/nn/tfLinalg";
-import { WasmCalls } from "../lib/src/nn/wasmCalls";
-import { LSTM } from "../lib/src/nn/lstm";
-import { GRU } from "../lib/src/nn/gru";
-import { RNN } from "../lib/src/nn/rnn";
-import { RecurrentLayer } from "../lib/src/nn/layer";
-import { initBackend } from "../lib/src/backend";
-import { Random } from "../lib/src/random";
+import { Matrix, Parameter, Sequence, jsLinalg, setLinalg, linalg, TensorFlowLinalg, LSTM, GRU, RNN, RecurrentLayer } from "../lib/src/nn";
+import { WasmCalls } from "../lib/src/nn/compute/wasmCalls";
+import { initBackend, Random } from "../lib/src";
 import { randn, relDiff } from "./helpers";
 
 beforeAll(async () => {

@@ -6,8 +6,8 @@ import {
   tokenizeChars,
   tokenizeSentences,
   tokenizeWords,
-} from "../lib/src/text/tokenize";
-import { BOS, EOS, UNK, Vocabulary } from "../lib/src/text/vocabulary";
+} from "../lib/src/text";
+import { BOS, EOS, UNK, Vocabulary } from "../lib/src/text";
 
 describe("tokenizeWords", () => {
   it("splits words from punctuation and keeps apostrophes, hyphens and numbers inside tokens", () => {

@@ -32,7 +32,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
-import { Matrix, Parameter } from "../lib/src/nn/tensor";
+import { Matrix, Parameter } from "../lib/src/nn";
 
 /** A Matrix as a float32 tensor of the same shape. */
 export function tensorOf(m: Matrix): tf.Tensor2D {

@@ -1,5 +1,5 @@
 export * from "./random";
-export * from "./backend";
+export * from "./nn/compute/backend";
 export * as plot from "./plot";
 export * as text from "./text";
 export * as ngram from "./ngram";

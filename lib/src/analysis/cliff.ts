@@ -25,7 +25,8 @@
  * optional norm clipping (the trajectories of the lesson's figure), and the
  * angle between two gradient vectors (how much a clipping rule turns a step).
  */
-import { Parameter } from "../nn/tensor";
+import { Parameter } from "../nn/core/parameter";
+import { sigmoid } from "../nn/compute/activations";
 
 /** The nonlinearity of the single unit. */
 export type CliffActivation = "sigmoid" | "tanh";
@@ -50,12 +51,6 @@ interface Resolved {
   df: (x: number) => number;
 }
 
-function logistic(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
 function resolve(where: string, options: CliffOptions): Resolved {
   const T = options.timeSteps ?? 50;
   const x0 = options.x0 ?? 0.5;
@@ -65,7 +60,7 @@ function resolve(where: string, options: CliffOptions): Resolved {
   if (!Number.isFinite(x0)) throw new Error(`${where}: x0 must be a finite number, got ${x0}`);
   if (!Number.isFinite(y)) throw new Error(`${where}: target must be a finite number, got ${y}`);
   if (activation === "sigmoid") {
-    return { T, x0, y, f: logistic, df: (x) => { const s = logistic(x); return s * (1 - s); } };
+    return { T, x0, y, f: sigmoid, df: (x) => { const s = sigmoid(x); return s * (1 - s); } };
   }
   if (activation === "tanh") {
     return { T, x0, y, f: Math.tanh, df: (x) => { const t = Math.tanh(x); return 1 - t * t; } };

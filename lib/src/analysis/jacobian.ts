@@ -14,9 +14,11 @@
  * Norms of long products overflow or underflow quickly, so the products are
  * kept rescaled, with the scale carried separately as a logarithm.
  */
-import { Matrix, Parameter } from "../nn/tensor";
-import { Sequence } from "../nn/sequence";
-import { RecurrentLayer } from "../nn/layer";
+import { Matrix } from "../nn/core/matrix";
+import { Parameter } from "../nn/core/parameter";
+import { identity } from "../nn/train/init";
+import { Sequence } from "../nn/core/sequence";
+import { RecurrentLayer } from "../nn/layers/layer";
 import { MatrixLike, DenseMatrix, toDense, spectralNormDense } from "./power";
 
 function recurrentWeights(where: string, Whh: MatrixLike): DenseMatrix {
@@ -58,12 +60,6 @@ function rescale(p: Float64Array): number {
   return Math.log(max);
 }
 
-function identity(n: number): Float64Array {
-  const p = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) p[i * n + i] = 1;
-  return p;
-}
-
 /**
  * J_t = ∂h_t/∂h_{t−1} = diag(d)·W_hhᵀ for one step (d = φ′(z_t); without d, the
  * linear case, J_t = W_hhᵀ). Float64.
@@ -93,7 +89,7 @@ export function jacobianProduct(Whh: MatrixLike, steps: number | readonly ArrayL
   const T = typeof steps === "number" ? steps : steps.length;
   if (!Number.isInteger(T) || T < 0) throw new Error(`${where}: the number of steps must be a non-negative integer, got ${T}`);
   if (typeof steps !== "number") steps.forEach((d, i) => checkDerivative(where, d, n, i));
-  let p = identity(n), tmp = new Float64Array(n * n);
+  let p = identity(Matrix.zeros(n, n, "float64")).data as Float64Array, tmp = new Float64Array(n * n);
   // Walk back from the last step: P_k = P_{k−1}·J_{T−k+1}.
   for (let k = 1; k <= T; k++) {
     timesStep(p, w.data, n, typeof steps === "number" ? undefined : steps[T - k], tmp);
@@ -132,7 +128,7 @@ export function jacobianProductNorms(Whh: MatrixLike, options: JacobianNormsOpti
   if (kind !== "spectral" && kind !== "frobenius") throw new Error(`${where}: norm must be "spectral" or "frobenius", got ${JSON.stringify(kind)}`);
   const T = ds?.length ?? lags;
 
-  let p = identity(n), tmp = new Float64Array(n * n);
+  let p = identity(Matrix.zeros(n, n, "float64")).data as Float64Array, tmp = new Float64Array(n * n);
   let logScale = 0;
   let warm: Float64Array | undefined;
   const measure = (): number => {

@@ -19,17 +19,16 @@
  * `spectralNorm` runs the same iteration on WᵀW: its dominant eigenvalue is
  * σ_max(W)², the square of the largest singular value, ‖W‖₂ = max ‖Wv‖/‖v‖.
  */
-import { Matrix, Parameter } from "../nn/tensor";
+import { Matrix } from "../nn/core/matrix";
+import { Parameter } from "../nn/core/parameter";
+import { Eigenvalue } from "../nn/core/eigen";
 import { Random } from "../random";
 
 /** A square or rectangular matrix: the engine's Matrix, a Parameter, or nested arrays (rows). */
 export type MatrixLike = Matrix | Parameter | readonly (readonly number[])[];
 
-/** A complex number (re, im). */
-export interface ComplexValue {
-  re: number;
-  im: number;
-}
+/** A complex number (re, im): the eigenvalue type of the engine (see `nn.eigenvalues`). */
+export type ComplexValue = Eigenvalue;
 
 /** Dense row-major float64 copy of a matrix-like value, with its shape. */
 export interface DenseMatrix {

@@ -2,5 +2,6 @@
 export * from "./corpus";
 export * from "./model";
 export * from "./sample";
-export * from "./bptt";
+export * from "./stepwiseBptt";
+export { sumMatrices, frobeniusNorm, maxAbsDifference } from "../nn/core/ops";
 export * from "./ngram";

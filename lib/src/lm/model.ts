@@ -15,12 +15,13 @@
  * backpropagation through time inside the recurrent layer → embedding.
  * Every weight serves every step, so each gradient is a sum over the steps.
  */
-import { Matrix, Parameter, DType, Module } from "../nn/tensor";
-import { Sequence } from "../nn/sequence";
-import { RecurrentLayer, RecurrentState, RecurrentForward } from "../nn/layer";
-import { Dense, DenseForward } from "../nn/dense";
-import { Embedding, EmbeddingForward, oneHot, checkIds } from "../nn/embedding";
-import { softmaxCrossEntropy } from "../nn/losses";
+import { Matrix, DType } from "../nn/core/matrix";
+import { Parameter, Module } from "../nn/core/parameter";
+import { Sequence } from "../nn/core/sequence";
+import { RecurrentLayer, RecurrentState, RecurrentForward } from "../nn/layers/layer";
+import { Dense, DenseForward } from "../nn/layers/dense";
+import { Embedding, EmbeddingForward, oneHot, checkIds } from "../nn/layers/embedding";
+import { softmaxCrossEntropy } from "../nn/train/losses";
 import { Random } from "../random";
 import { StreamPairs } from "./corpus";
 import { sampleFromLogits, softmaxWithTemperature } from "./sample";

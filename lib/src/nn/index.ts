@@ -1,22 +1,36 @@
-/** The recurrent-network engine: tensors, products, layers, losses, training helpers. */
-export * from "./tensor";
-export * from "./sequence";
-export * from "./linalg";
-export * from "./tfLinalg";
-export * from "./gradcheck";
-export * from "./layer";
-export * from "./elementwise";
-export * from "./dense";
-export * from "./embedding";
-export * from "./losses";
-export * from "./rnn";
-export * from "./stacked";
-export * from "./bidirectional";
-export * from "./bptt";
-export * from "./lstm";
-export * from "./gru";
-export * from "./highway";
-export * from "./optim";
-export * from "./clip";
-export * from "./init";
-export * from "./train";
+/**
+ * The recurrent-network engine, bottom-up:
+ *   core/     the data (Matrix, Parameter, Sequence), plain-loop matrix operations, shape checks, eigenvalues
+ *   compute/  where the arithmetic runs: backend selection, the matrix products (plain loops,
+ *             TensorFlow.js, direct wasm calls), σ/tanh/exp at each precision
+ *   layers/   the layers, each with its forward pass and its hand-written backward pass
+ *   reference/ the same cells written one step at a time, to be read beside the equations
+ *   train/    losses, optimizers, clipping, truncated BPTT, gradient checking, initializers, the training loop
+ */
+export * from "./core/matrix";
+export * from "./core/parameter";
+export * from "./core/sequence";
+export * from "./core/shapes";
+export * from "./core/ops";
+export * from "./core/eigen";
+export * from "./compute/activations";
+export * from "./compute/linalg";
+export * from "./compute/jsLinalg";
+export * from "./compute/tfLinalg";
+export * from "./layers/layer";
+export * from "./layers/parameters";
+export * from "./layers/dense";
+export * from "./layers/embedding";
+export * from "./layers/rnn";
+export * from "./layers/lstm";
+export * from "./layers/gru";
+export * from "./layers/highway";
+export * from "./layers/stacked";
+export * from "./layers/bidirectional";
+export * from "./train/losses";
+export * from "./train/optim";
+export * from "./train/clip";
+export * from "./train/truncation";
+export * from "./train/gradcheck";
+export * from "./train/init";
+export * from "./train/loop";

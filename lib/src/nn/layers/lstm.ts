@@ -42,14 +42,15 @@
  * dW_x = Σ_t x_tᵀ dz_t,  dW_h = Σ_t h_{t−1}ᵀ dz_t,  dx_t = dz_t W_xᵀ; and
  * db = Σ_t dz_t (over the rows too), summed inside the loop as dz is made.
  */
-import { Matrix, Parameter, DType } from "./tensor";
-import { Sequence } from "./sequence";
-import { linalg, addInPlace } from "./linalg";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
-import {
-  LayerOptions, activations, sigmoidInPlaceRange, tanhInPlaceRange, addVector, gaussianParameter, zeroParameter,
-  previousStates, expectShape, expectDType, expectSize,
-} from "./elementwise";
+import { Matrix, DType } from "../core/matrix";
+import { Parameter } from "../core/parameter";
+import { Sequence } from "../core/sequence";
+import { linalg } from "../compute/linalg";
+import { addInPlace, addVector } from "../core/ops";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient, previousStates } from "./layer";
+import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
+import { activations, sigmoidInPlaceRange, tanhInPlaceRange } from "../compute/activations";
+import { expectShape, expectDType, expectSize } from "../core/shapes";
 
 /** The LSTM's gates; `g` is the candidate cell value c̃. */
 export type LSTMGate = "i" | "f" | "g" | "o";

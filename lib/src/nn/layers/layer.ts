@@ -6,9 +6,10 @@
  * to its inputs and initial state. No hidden global tape: the flow of
  * information is visible in the calls.
  */
-import { Matrix, Module, DType, Parameter } from "./tensor";
-import { Sequence } from "./sequence";
-import { linalg } from "./linalg";
+import { Matrix, DType } from "../core/matrix";
+import { Module, Parameter } from "../core/parameter";
+import { Sequence } from "../core/sequence";
+import { linalg } from "../compute/linalg";
 
 /** The state a recurrent layer carries from step to step (LSTM adds the cell `c`). */
 export interface RecurrentState {
@@ -65,4 +66,17 @@ export function lazyInputGradient(x: Sequence, dZ: Matrix, W: Parameter, dFirst:
     },
     dFirst,
   };
+}
+
+/**
+ * [h_{−1}; h_0; …; h_{T−2}] as one [T·B, hidden] matrix: the state each step
+ * STARTED from, aligned row by row with that step's dz, so that
+ * dWhh = Σ_t h_{t−1}ᵀ·dz_t is a single product.
+ */
+export function previousStates(first: Matrix, h: Sequence): Matrix {
+  const n = h.batch * h.features;
+  const out = Matrix.zeros(h.steps * h.batch, h.features, h.data.dtype);
+  out.data.set(first.data, 0);
+  out.data.set(h.data.data.subarray(0, (h.steps - 1) * n), n);
+  return out;
 }

@@ -23,13 +23,14 @@
  * It works row by row, so a Sequence is handled as its [T·B, n] matrix: every
  * step in one product.
  */
-import { Matrix, Parameter, DType, Module } from "./tensor";
-import { Sequence } from "./sequence";
-import { linalg, addInPlace } from "./linalg";
-import {
-  LayerOptions, sigmoid, addBias, addColumnSums, gaussianParameter, zeroParameter,
-  sequenceLike, expectShape, expectDType, expectSize,
-} from "./elementwise";
+import { Matrix, DType } from "../core/matrix";
+import { Parameter, Module } from "../core/parameter";
+import { Sequence, sequenceLike, matrixOf } from "../core/sequence";
+import { linalg } from "../compute/linalg";
+import { addInPlace, addBias, addColumnSums } from "../core/ops";
+import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
+import { sigmoid } from "../compute/activations";
+import { expectShape, expectDType, expectSize } from "../core/shapes";
 
 /** The nonlinearity of a highway layer's transformation H. */
 export type HighwayActivation = "tanh" | "relu";
@@ -50,10 +51,6 @@ export interface HighwayForward<X extends Matrix | Sequence> {
   T: X;
   /** The transformation H = act(x W_H + b_H), [rows, n]. */
   H: Matrix;
-}
-
-function matrixOf(x: Matrix | Sequence): Matrix {
-  return x instanceof Sequence ? x.data : x;
 }
 
 /** y = T ⊙ H(x) + (1 − T) ⊙ x, with T = σ(x W_T + b_T). */

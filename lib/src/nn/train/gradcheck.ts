@@ -4,8 +4,8 @@
  * parameter (or a seeded sample of them). Run it in float64: with float32 the
  * differences drown in rounding.
  */
-import { Parameter } from "./tensor";
-import { Random } from "../random";
+import { Parameter } from "../core/parameter";
+import { Random } from "../../random";
 
 export interface GradCheckResult {
   parameter: string;

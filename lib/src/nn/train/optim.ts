@@ -12,7 +12,8 @@
  * parameter's precision. `learningRate` may be changed between steps, which
  * is all a learning-rate schedule needs.
  */
-import { FloatArray, Parameter, allocate } from "./tensor";
+import { FloatArray, allocate } from "../core/matrix";
+import { Parameter } from "../core/parameter";
 
 function checkLearningRate(where: string, learningRate: number): void {
   if (!(Number.isFinite(learningRate) && learningRate >= 0)) {

@@ -24,9 +24,12 @@
  * is most of the cost of the many small per-step products of a small network.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Matrix, Parameter } from "./tensor";
-import { Linalg, Operand, jsLinalg, setLinalg, valueOf } from "./linalg";
-import { initBackend, BackendInfo, BackendName } from "../backend";
+import { Matrix } from "../core/matrix";
+import { checkInner } from "../core/shapes";
+import { Parameter, Operand, valueOf } from "../core/parameter";
+import { Linalg, setLinalg } from "./linalg";
+import { jsLinalg } from "./jsLinalg";
+import { initBackend, BackendInfo, BackendName } from "./backend";
 import { WasmCalls } from "./wasmCalls";
 
 /** A weight as it lives on the backend: its tensor, its transpose, and which version they hold. */
@@ -59,13 +62,6 @@ export interface TensorFlowLinalgStats {
   tfProducts: number;
   /** Products handed to `jsLinalg` (float64, or too small to be worth a call). */
   jsProducts: number;
-}
-
-function check(op: string, a: Matrix, aDim: number, b: Matrix, bDim: number): void {
-  if (aDim !== bDim) {
-    throw new Error(`${op}: inner dimensions differ: [${a.rows}, ${a.cols}] and [${b.rows}, ${b.cols}]`);
-  }
-  if (a.dtype !== b.dtype) throw new Error(`${op}: mixed precision (${a.dtype} and ${b.dtype})`);
 }
 
 /**
@@ -107,7 +103,7 @@ export class TensorFlowLinalg implements Linalg {
 
   matmul(a: Matrix, bOperand: Operand): Matrix {
     const b = valueOf(bOperand);
-    check("matmul", a, a.cols, b, b.rows);
+    checkInner("matmul", a, a.cols, b, b.rows);
     if (this.useJs(a, a.rows * a.cols * b.cols)) return jsLinalg.matmul(a, bOperand);
     this.stats.tfProducts++;
     const direct = this.direct();
@@ -125,7 +121,7 @@ export class TensorFlowLinalg implements Linalg {
 
   matmulBT(a: Matrix, bOperand: Operand): Matrix {
     const b = valueOf(bOperand);
-    check("matmulBT", a, a.cols, b, b.cols);
+    checkInner("matmulBT", a, a.cols, b, b.cols);
     if (this.useJs(a, a.rows * a.cols * b.rows)) return jsLinalg.matmulBT(a, bOperand);
     this.stats.tfProducts++;
     const direct = this.direct();
@@ -142,7 +138,7 @@ export class TensorFlowLinalg implements Linalg {
   }
 
   matmulAT(a: Matrix, b: Matrix): Matrix {
-    check("matmulAT", a, a.rows, b, b.rows);
+    checkInner("matmulAT", a, a.rows, b, b.rows);
     if (this.useJs(a, a.rows * a.cols * b.cols)) return jsLinalg.matmulAT(a, b);
     this.stats.tfProducts++;
     const direct = this.direct();

@@ -12,7 +12,7 @@
  *   - value clipping: clamp each element to [−c, c]. The large components are
  *     cut and the small ones kept, so the DIRECTION changes.
  */
-import { Parameter } from "./tensor";
+import { Parameter } from "../core/parameter";
 
 /** Where a matrix of a parameter holds a NaN or ±Infinity. */
 export interface NonFinite {

@@ -19,11 +19,11 @@
  * that only looks at `h`. Forward reads `layers` only. Gradients of states
  * (`dLast`, `dFirst`) have the same form.
  */
-import { Sequence } from "./sequence";
-import { Parameter, DType } from "./tensor";
-import { addInPlace } from "./linalg";
+import { Sequence, sequenceLike } from "../core/sequence";
+import { Parameter } from "../core/parameter";
+import { DType } from "../core/matrix";
+import { addInPlace, concatColumns, sliceColumns } from "../core/ops";
 import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward } from "./layer";
-import { concatColumns, sliceColumns, sequenceLike } from "./elementwise";
 
 /** The state of a wrapper of recurrent layers: each inner layer's state, in order. */
 export interface LayeredState extends RecurrentState {

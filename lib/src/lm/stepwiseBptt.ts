@@ -17,11 +17,12 @@
  *
  * The gradient of the shared weight is the sum of these shares.
  */
-import { Matrix } from "../nn/tensor";
-import { Sequence } from "../nn/sequence";
-import { linalg } from "../nn/linalg";
-import { RecurrentForward, RecurrentState } from "../nn/layer";
-import { RNN, RNNCache } from "../nn/rnn";
+import { Matrix } from "../nn/core/matrix";
+import { Sequence } from "../nn/core/sequence";
+import { columnSums } from "../nn/core/ops";
+import { linalg } from "../nn/compute/linalg";
+import { RecurrentForward, RecurrentState } from "../nn/layers/layer";
+import { RNN, RNNCache } from "../nn/layers/rnn";
 
 /** Every intermediate of BPTT through a vanilla RNN, one entry per step t = 0..T−1. */
 export interface StepwiseBPTT {
@@ -41,8 +42,8 @@ export interface StepwiseBPTT {
 
 /** Recomputes h_0 = tanh(x_0·Wxh + h_{−1}·Whh + bh) and throws unless the forward pass stored it: another layer, or changed weights. */
 function checkFirstStep(rnn: RNN, x: Sequence, h0: Matrix, h: Sequence): void {
-  const mm = linalg();
-  const z = mm.matmul(x.at(0), rnn.Wxh.value), r = mm.matmul(h0, rnn.Whh.value), stored = h.at(0);
+  const la = linalg();
+  const z = la.matmul(x.at(0), rnn.Wxh.value), r = la.matmul(h0, rnn.Whh.value), stored = h.at(0);
   const H = rnn.hiddenSize, tol = rnn.dtype === "float64" ? 1e-9 : 1e-4;
   for (let i = 0; i < z.data.length; i++) {
     const expected = Math.tanh(z.data[i] + r.data[i] + rnn.bh.value.data[i % H]);
@@ -50,12 +51,6 @@ function checkFirstStep(rnn: RNN, x: Sequence, h0: Matrix, h: Sequence): void {
       throw new Error("rnnBackwardBySteps: the forward result does not come from this vanilla RNN with its current weights (its first hidden state does not match)");
     }
   }
-}
-
-function columnSums(m: Matrix): Matrix {
-  const out = Matrix.zeros(1, m.cols, m.dtype);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out.data[j] += m.data[i * m.cols + j];
-  return out;
 }
 
 /**
@@ -76,7 +71,7 @@ export function rnnBackwardBySteps(rnn: RNN, forward: RecurrentForward<unknown>,
   if (dh.steps !== T || dh.batch !== B || dh.features !== H) {
     throw new Error(`rnnBackwardBySteps: dh has ${dh.steps} steps × batch ${dh.batch} × ${dh.features}, the forward pass ${T} × ${B} × ${H}`);
   }
-  const mm = linalg();
+  const la = linalg();
   const out: StepwiseBPTT = { dh: [], dz: [], dWhh: [], dWxh: [], dbh: [], dFirst: { h: Matrix.zeros(B, H, rnn.dtype) } };
   let fromNext = dLast ? dLast.h : Matrix.zeros(B, H, rnn.dtype);
   for (let t = T - 1; t >= 0; t--) {
@@ -90,37 +85,11 @@ export function rnnBackwardBySteps(rnn: RNN, forward: RecurrentForward<unknown>,
     const hPrev = t === 0 ? h0 : h.at(t - 1);
     out.dh[t] = g;
     out.dz[t] = dz;
-    out.dWhh[t] = mm.matmulAT(hPrev, dz);
-    out.dWxh[t] = mm.matmulAT(x.at(t), dz);
+    out.dWhh[t] = la.matmulAT(hPrev, dz);
+    out.dWxh[t] = la.matmulAT(x.at(t), dz);
     out.dbh[t] = columnSums(dz);
-    fromNext = mm.matmulBT(dz, rnn.Whh);
+    fromNext = la.matmulBT(dz, rnn.Whh);
   }
   out.dFirst = { h: fromNext };
   return out;
-}
-
-/** Σ of equally shaped matrices (e.g. the per-step shares of a gradient). */
-export function sumMatrices(ms: readonly Matrix[]): Matrix {
-  if (ms.length === 0) throw new Error("sumMatrices: nothing to sum");
-  const out = Matrix.zeros(ms[0].rows, ms[0].cols, ms[0].dtype);
-  for (const m of ms) {
-    if (m.rows !== out.rows || m.cols !== out.cols) throw new Error(`sumMatrices: shapes [${m.rows}, ${m.cols}] and [${out.rows}, ${out.cols}] differ`);
-    for (let i = 0; i < m.data.length; i++) out.data[i] += m.data[i];
-  }
-  return out;
-}
-
-/** The Frobenius norm √(Σ m_ij²). */
-export function frobeniusNorm(m: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
-  return Math.sqrt(s);
-}
-
-/** max |a − b| over the entries of two equally shaped matrices. */
-export function maxAbsDifference(a: Matrix, b: Matrix): number {
-  if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`maxAbsDifference: shapes [${a.rows}, ${a.cols}] and [${b.rows}, ${b.cols}] differ`);
-  let m = 0;
-  for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
-  return m;
 }

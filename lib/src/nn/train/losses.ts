@@ -9,13 +9,9 @@
  *
  * Mean squared error: L = (1/N) Σ (ŷ − y)² over all N elements, ∂L/∂ŷ = 2(ŷ − y)/N.
  */
-import { Matrix } from "./tensor";
-import { Sequence } from "./sequence";
-import { sequenceLike, activations } from "./elementwise";
-
-function matrixOf(x: Matrix | Sequence): Matrix {
-  return x instanceof Sequence ? x.data : x;
-}
+import { Matrix } from "../core/matrix";
+import { Sequence, sequenceLike, matrixOf } from "../core/sequence";
+import { activations } from "../compute/activations";
 
 /** Row-wise softmax, shifted by the row maximum so exp never overflows. */
 export function softmax(logits: Matrix): Matrix {

@@ -14,11 +14,11 @@
  * allowed by the types, but only the forward direction's carry means
  * "continue the same text".
  */
-import { Sequence } from "./sequence";
-import { Matrix, Parameter, DType } from "./tensor";
-import { addInPlace } from "./linalg";
+import { Sequence, sequenceLike } from "../core/sequence";
+import { Matrix, DType } from "../core/matrix";
+import { Parameter } from "../core/parameter";
+import { addInPlace, concatColumns, sliceColumns } from "../core/ops";
 import { RecurrentLayer, RecurrentState, RecurrentForward } from "./layer";
-import { concatColumns, sliceColumns, sequenceLike } from "./elementwise";
 import { LayeredState, LayeredForward, LayeredBackward, innerStates } from "./stacked";
 
 /** The steps of a sequence in reverse order (a copy): step t becomes step T−1−t. */

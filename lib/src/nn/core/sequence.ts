@@ -4,7 +4,7 @@
  * layer compute the input projection of all steps as ONE large product (much
  * faster than T small ones), while `at(t)` gives a step's rows without copying.
  */
-import { Matrix, DType } from "./tensor";
+import { Matrix, DType } from "./matrix";
 
 export class Sequence {
   constructor(
@@ -55,4 +55,14 @@ export class Sequence {
     const n = this.batch * this.features;
     return new Sequence(to - from, this.batch, new Matrix((to - from) * this.batch, this.features, this.data.data.subarray(from * n, to * n)));
   }
+}
+
+/** A sequence with the same steps and batch as `like`, holding `data`. */
+export function sequenceLike(like: Sequence, data: Matrix): Sequence {
+  return new Sequence(like.steps, like.batch, data);
+}
+
+/** The matrix of a batch: a Sequence's [T·B, features] data, or the matrix itself. */
+export function matrixOf(x: Matrix | Sequence): Matrix {
+  return x instanceof Sequence ? x.data : x;
 }

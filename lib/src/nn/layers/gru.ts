@@ -43,14 +43,15 @@
  * dz_r = ds ⊙ h_{t−1} ⊙ r(1 − r) and dh_next gets ds ⊙ r as well).
  * The weight gradients are one product each over all steps at the end.
  */
-import { Matrix, Parameter, DType } from "./tensor";
-import { Sequence } from "./sequence";
-import { linalg, addInPlace } from "./linalg";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
-import {
-  LayerOptions, activations, addVector, gaussianParameter, zeroParameter,
-  previousStates, expectShape, expectDType, expectSize,
-} from "./elementwise";
+import { Matrix, DType } from "../core/matrix";
+import { Parameter } from "../core/parameter";
+import { Sequence } from "../core/sequence";
+import { linalg } from "../compute/linalg";
+import { addInPlace, addVector } from "../core/ops";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient, previousStates } from "./layer";
+import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
+import { activations } from "../compute/activations";
+import { expectShape, expectDType, expectSize } from "../core/shapes";
 
 /** The GRU's gates; `hTilde` is the candidate state h̃ (PyTorch's n). */
 export type GRUGate = "r" | "z" | "hTilde";

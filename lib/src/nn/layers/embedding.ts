@@ -5,9 +5,11 @@
  *   dE[id] += dy[row]   for every row that looked up id
  * (a token seen k times in the batch gets the sum of its k gradients).
  */
-import { Matrix, Parameter, DType, Module } from "./tensor";
-import { Sequence } from "./sequence";
-import { LayerOptions, gaussianParameter, expectShape, expectDType, expectSize } from "./elementwise";
+import { Matrix, DType } from "../core/matrix";
+import { Parameter, Module } from "../core/parameter";
+import { Sequence } from "../core/sequence";
+import { LayerOptions, gaussianParameter } from "./parameters";
+import { expectShape, expectDType, expectSize } from "../core/shapes";
 
 /**
  * Checks that every id is an integer in [0, vocabSize) and returns them as an

@@ -31,7 +31,7 @@
  * Events also carry the gradient norms and the learning rate, e.g. for a
  * second live curve with series ["‖g‖", "‖g‖ clipped"].
  */
-import { Random } from "../random";
+import { Random } from "../../random";
 import { Optimizer } from "./optim";
 import { NonFinite, clipGradNorm, clipGradValue, describeNonFinite, findNonFinite, globalGradNorm } from "./clip";
 

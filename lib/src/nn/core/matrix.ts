@@ -1,10 +1,8 @@
 /**
- * The engine's data: dense row-major matrices over a typed array, and
- * trainable parameters (a value with its gradient).
- *
- * A batch of vectors is a matrix with one row per example. Precision is a
- * choice per matrix: float32 for training speed, float64 for gradient checks,
- * where finite differences need the extra digits.
+ * The engine's data: dense row-major matrices over a typed array. A batch of
+ * vectors is a matrix with one row per example. Precision is a choice per
+ * matrix: float32 for training speed, float64 for gradient checks, where
+ * finite differences need the extra digits.
  */
 
 export type DType = "float32" | "float64";
@@ -99,35 +97,4 @@ export function assertShape(name: string, m: Matrix, rows: number, cols: number)
   if (m.rows !== rows || m.cols !== cols) {
     throw new Error(`${name}: expected shape [${rows}, ${cols}], got [${m.rows}, ${m.cols}]`);
   }
-}
-
-/**
- * A trainable weight: its value and the gradient of the loss with respect to
- * it. `version` increases whenever the value changes, so a backend that keeps
- * a copy of the weight (on the wasm heap) knows when to upload it again.
- */
-export class Parameter {
-  readonly grad: Matrix;
-  version = 0;
-
-  constructor(
-    readonly name: string,
-    readonly value: Matrix,
-  ) {
-    this.grad = Matrix.zeros(value.rows, value.cols, value.dtype);
-  }
-
-  zeroGrad(): void {
-    this.grad.data.fill(0);
-  }
-
-  /** Call after changing `value` in place. */
-  changed(): void {
-    this.version++;
-  }
-}
-
-/** Anything with trainable parameters: layers, models. */
-export interface Module {
-  parameters(): Parameter[];
 }

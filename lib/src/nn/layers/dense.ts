@@ -7,22 +7,18 @@
  *   dW = xᵀ·dy      db = Σ_rows dy      dx = dy·Wᵀ
  * (b is added to every row, so its gradient is the sum over the rows.)
  */
-import { Matrix, Parameter, DType, Module } from "./tensor";
-import { Sequence } from "./sequence";
-import { linalg, addInPlace } from "./linalg";
-import {
-  LayerOptions, gaussianParameter, zeroParameter, addBias, addColumnSums,
-  sequenceLike, expectShape, expectDType, expectSize,
-} from "./elementwise";
+import { Matrix, DType } from "../core/matrix";
+import { Parameter, Module } from "../core/parameter";
+import { Sequence, sequenceLike, matrixOf } from "../core/sequence";
+import { linalg } from "../compute/linalg";
+import { addInPlace, addBias, addColumnSums } from "../core/ops";
+import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
+import { expectShape, expectDType, expectSize } from "../core/shapes";
 
 /** The result of a Dense forward pass; `x` is kept for the backward pass. */
 export interface DenseForward<X extends Matrix | Sequence> {
   x: X;
   y: X;
-}
-
-function matrixOf(x: Matrix | Sequence): Matrix {
-  return x instanceof Sequence ? x.data : x;
 }
 
 /** y = x·W + b. */
@@ -74,10 +70,10 @@ export class Dense implements Module {
     const x = matrixOf(forward.x), dym = matrixOf(dy);
     expectShape("Dense.backward", "dy", dym, x.rows, this.outputSize, "[rows, output]");
     expectDType("Dense.backward", "dy", dym, this.dtype);
-    const mm = linalg();
-    addInPlace("Dense dW", this.W.grad, mm.matmulAT(x, dym)); // xᵀ·dy
+    const la = linalg();
+    addInPlace("Dense dW", this.W.grad, la.matmulAT(x, dym)); // xᵀ·dy
     addColumnSums(this.b.grad, dym); // Σ_rows dy
-    const dx = mm.matmulBT(dym, this.W); // dy·Wᵀ
+    const dx = la.matmulBT(dym, this.W); // dy·Wᵀ
     return forward.x instanceof Sequence ? sequenceLike(forward.x, dx) : dx;
   }
 }

@@ -18,14 +18,15 @@
  * where dh_t is the gradient arriving from the outputs at step t, and dh_next
  * the gradient arriving from step t+1 (from `dLast` at the last step).
  */
-import { Matrix, Parameter, DType } from "./tensor";
-import { Sequence } from "./sequence";
-import { linalg, addInPlace } from "./linalg";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient } from "./layer";
-import {
-  LayerOptions, gaussianParameter, zeroParameter, activations, addVector,
-  sequenceLike, previousStates, expectShape, expectDType, expectSize,
-} from "./elementwise";
+import { Matrix, DType } from "../core/matrix";
+import { Parameter } from "../core/parameter";
+import { Sequence, sequenceLike } from "../core/sequence";
+import { linalg } from "../compute/linalg";
+import { addInPlace, addVector } from "../core/ops";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient, previousStates } from "./layer";
+import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
+import { activations } from "../compute/activations";
+import { expectShape, expectDType, expectSize } from "../core/shapes";
 
 /** What the RNN's forward keeps for its backward (h itself is in the forward result). */
 export interface RNNCache {
@@ -81,10 +82,10 @@ export class RNN implements RecurrentLayer<RNNCache> {
     const h0 = first?.h ?? Matrix.zeros(B, H, this.dtype);
     expectShape("RNN", "first.h", h0, B, H, "[batch, hidden]");
     expectDType("RNN", "first.h", h0, this.dtype);
-    const mm = linalg();
+    const la = linalg();
 
     // The input term of ALL steps at once: one [T·B, input]·[input, hidden] product.
-    const xW = mm.matmul(x.data, this.Wxh);
+    const xW = la.matmul(x.data, this.Wxh);
     const b = this.bh.value.data;
     const { tanh } = activations(this.dtype);
 
@@ -93,7 +94,7 @@ export class RNN implements RecurrentLayer<RNNCache> {
     const h = sequenceLike(x, xW);
     let hPrev = h0;
     for (let t = 0; t < T; t++) {
-      const hW = mm.matmul(hPrev, this.Whh).data; // h_{t−1}·Whh
+      const hW = la.matmul(hPrev, this.Whh).data; // h_{t−1}·Whh
       const ht = h.at(t); // holds x_t·Wxh until the loop overwrites it
       const z = ht.data;
       for (let bi = 0; bi < B; bi++) {
@@ -118,7 +119,7 @@ export class RNN implements RecurrentLayer<RNNCache> {
       expectShape("RNN.backward", "dLast.h", dLast.h, B, H, "[batch, hidden]");
       expectDType("RNN.backward", "dLast.h", dLast.h, this.dtype);
     }
-    const mm = linalg();
+    const la = linalg();
 
     const dz = Sequence.zeros(T, B, H, this.dtype);
     const db = new Float64Array(H); // Σ_t Σ_rows dz_t, summed as dz is made
@@ -134,13 +135,13 @@ export class RNN implements RecurrentLayer<RNNCache> {
           db[j] += d[k];
         }
       }
-      dhNext = mm.matmulBT(dzt, this.Whh); // ∂L/∂h_{t−1} = dz_t·Whhᵀ
+      dhNext = la.matmulBT(dzt, this.Whh); // ∂L/∂h_{t−1} = dz_t·Whhᵀ
     }
 
     // Each weight appears at every step, so its gradient is the sum of its
     // per-step gradients. With the steps stacked as rows, each sum is ONE product.
-    addInPlace("RNN dWxh", this.Wxh.grad, mm.matmulAT(x.data, dz.data)); // Σ_t x_tᵀ·dz_t
-    addInPlace("RNN dWhh", this.Whh.grad, mm.matmulAT(previousStates(h0, h), dz.data)); // Σ_t h_{t−1}ᵀ·dz_t
+    addInPlace("RNN dWxh", this.Wxh.grad, la.matmulAT(x.data, dz.data)); // Σ_t x_tᵀ·dz_t
+    addInPlace("RNN dWhh", this.Whh.grad, la.matmulAT(previousStates(h0, h), dz.data)); // Σ_t h_{t−1}ᵀ·dz_t
     addVector(this.bh.grad, db); // Σ_t Σ_rows dz_t
 
     // dx_t = dz_t·Wxhᵀ, all steps at once, when read.

@@ -1,0 +1,44 @@
+/**
+ * Trainable parameters: a weight's value with the gradient of the loss with
+ * respect to it, and what a layer or model is (something that has them).
+ */
+import { Matrix } from "./matrix";
+
+/**
+ * A trainable weight: its value and the gradient of the loss with respect to
+ * it. `version` increases whenever the value changes, so a backend that keeps
+ * a copy of the weight (on the wasm heap) knows when to upload it again.
+ */
+export class Parameter {
+  readonly grad: Matrix;
+  version = 0;
+
+  constructor(
+    readonly name: string,
+    readonly value: Matrix,
+  ) {
+    this.grad = Matrix.zeros(value.rows, value.cols, value.dtype);
+  }
+
+  zeroGrad(): void {
+    this.grad.data.fill(0);
+  }
+
+  /** Call after changing `value` in place. */
+  changed(): void {
+    this.version++;
+  }
+}
+
+/** Anything with trainable parameters: layers, models. */
+export interface Module {
+  parameters(): Parameter[];
+}
+
+
+/** A weight can be passed as its Parameter, which lets a backend cache it. */
+export type Operand = Matrix | Parameter;
+
+export function valueOf(x: Operand): Matrix {
+  return x instanceof Parameter ? x.value : x;
+}
