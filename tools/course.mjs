@@ -8,16 +8,21 @@
 //   npm run course -- --param seed=7    override a parameter (JSON value, else a string)
 //   npm run course -- --check           also open each HTML page in Chromium and
 //                                       fail unless every figure is drawn
+//   npm run course -- --out DIR         another build folder (default build/)
+//   npm run course -- --notebooks DIR   run the notebooks of another folder
+//
+// Every claim a lesson checks (lib/src/claims.ts) is collected from its
+// executed outputs: the runner prints the counts per notebook, lists each
+// failed claim with its notebook and code cell, records them in
+// manifest.json and on the index page, and exits non-zero when any failed,
+// after running every requested notebook and writing the build.
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, findPython, jupyterEnv, ensureLibraryBuilt, onJsonLines } from "./jupyter.mjs";
+import { ROOT, findPython, jupyterEnv, onJsonLines } from "./jupyter.mjs";
+import { KERNEL_NAME, KERNEL_DISPLAY_NAME, CLAIM_MIME, plot, claimText, describeClaimCounts } from "./library.mjs";
 import { findChromium, launchBrowser, figureRenderer, checkHtml } from "./browser.mjs";
-
-const require = createRequire(import.meta.url);
-const NOTEBOOKS = path.join(ROOT, "notebooks");
 
 class CourseError extends Error {}
 
@@ -31,6 +36,7 @@ function parseCommandLine(argv) {
       check: { type: "boolean", default: false },
       param: { type: "string", multiple: true, default: [] },
       out: { type: "string", default: path.join(ROOT, "build") },
+      notebooks: { type: "string", default: path.join(ROOT, "notebooks") },
       timeout: { type: "string", default: "1800" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -51,15 +57,20 @@ function parseCommandLine(argv) {
     }
     params[p.slice(0, eq)] = value;
   }
+  const notebooks = path.resolve(values.notebooks);
+  if (!existsSync(notebooks) || !statSync(notebooks).isDirectory()) throw new CourseError(`--notebooks ${values.notebooks}: no such folder`);
   const out = path.resolve(values.out);
-  if (out === NOTEBOOKS || out.startsWith(NOTEBOOKS + path.sep)) {
-    throw new CourseError(`--out ${values.out}: the build folder must not be inside notebooks/ (sources are never overwritten)`);
+  if (out === notebooks || out.startsWith(notebooks + path.sep)) {
+    throw new CourseError(`--out ${values.out}: the build folder must not be inside the notebooks' folder (sources are never overwritten)`);
   }
-  return { ...values, out, params, names: positionals, timeout: Number(values.timeout) };
+  const timeout = Number(values.timeout);
+  if (!Number.isFinite(timeout)) throw new CourseError(`--timeout ${values.timeout}: expected a number of seconds (-1: none)`);
+  return { ...values, out, notebooks, params, names: positionals, timeout };
 }
 
-function selectNotebooks(names) {
-  const all = readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+function selectNotebooks(dir, names) {
+  const all = readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  if (all.length === 0) throw new CourseError(`no notebooks (.ipynb) in ${dir}`);
   if (names.length === 0) return all;
   return names.map((name) => {
     const base = path.basename(name);
@@ -76,11 +87,15 @@ function selectNotebooks(names) {
 const formatSeconds = (s) => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
 
 /** Runs tools/execute.py on one notebook, printing progress; resolves to its result. */
-function execute(python, file, output, params, timeout, label) {
+function execute(python, source, output, params, timeout, label) {
   return new Promise((resolve) => {
     const child = spawn(
       python,
-      [path.join(ROOT, "tools", "execute.py"), path.join(NOTEBOOKS, file), output, "--params", JSON.stringify(params), "--timeout", String(timeout)],
+      [
+        path.join(ROOT, "tools", "execute.py"), source, output,
+        "--kernel", KERNEL_NAME, "--kernel-display-name", KERNEL_DISPLAY_NAME,
+        "--params", JSON.stringify(params), "--timeout", String(timeout),
+      ],
       { env: jupyterEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
     const tty = process.stdout.isTTY;
@@ -88,9 +103,10 @@ function execute(python, file, output, params, timeout, label) {
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     onJsonLines(child.stdout, (ev) => {
-      if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  cell ${ev.number}/${ev.of} ...   `);
+      const cell = ev.number === null ? "the injected parameters" : `code cell ${ev.number}`;
+      if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  ${ev.number === null ? "parameters" : `cell ${ev.number}/${ev.of}`} ...   `);
       if (ev.event === "cell-done" && ev.seconds >= 10) {
-        process.stdout.write(`${tty ? "\r" : ""}${label}  a slow cell (#${ev.index}) took ${formatSeconds(ev.seconds)}\n`);
+        process.stdout.write(`${tty ? "\r" : ""}${label}  a slow cell (${cell}) took ${formatSeconds(ev.seconds)}\n`);
       }
       if (ev.event === "cell-error" || ev.event === "bad-input") failure = ev;
     });
@@ -105,10 +121,10 @@ function execute(python, file, output, params, timeout, label) {
  * Rewrites every figure output of an executed notebook: adds a PNG, puts it
  * in the HTML as the picture shown where no script runs, and makes the first
  * figure carry plotly.js (live sessions may have loaded it elsewhere).
+ * `renderer()` gives the PNG renderer, or null without Chromium; it is only
+ * asked for when the notebook has a figure.
  */
-async function finishFigures(file, renderer) {
-  const { plot } = require("@rnn-course/lib");
-  const nb = JSON.parse(readFileSync(file, "utf8"));
+async function finishFigures(nb, renderer) {
   let figures = 0;
   for (const cell of nb.cells) {
     if (!cell.outputs) continue;
@@ -119,7 +135,7 @@ async function finishFigures(file, renderer) {
       if (data && !data[plot.PLOTLY_MIME] && html.includes(plot.LIBRARY_MARKER)) continue; // re-added below
       if (data && data[plot.PLOTLY_MIME]) {
         const spec = data[plot.PLOTLY_MIME];
-        const png = renderer ? await renderer.png(spec) : undefined;
+        const png = await (await renderer())?.png(spec);
         output.data = plot.figureBundle(spec, { includeLibrary: figures === 0, staticPng: png });
         figures++;
       }
@@ -127,16 +143,48 @@ async function finishFigures(file, renderer) {
     }
     cell.outputs = kept;
   }
-  writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
   return figures;
 }
 
-function lessonTitle(file) {
-  const nb = JSON.parse(readFileSync(file, "utf8"));
+const STATUSES = ["held", "failed", "not-checked"];
+
+/**
+ * The claims an executed notebook displayed, in order, each with `cell`: the
+ * number of its code cell as the author counts them (the `[n]` of Run All),
+ * not counting the cell of injected parameters.
+ */
+function collectClaims(nb, file) {
+  const claims = [];
+  let number = 0;
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "code" || cell.metadata?.tags?.includes("injected-parameters")) continue;
+    number++;
+    for (const output of cell.outputs ?? []) {
+      const claim = output.data?.[CLAIM_MIME];
+      if (claim === undefined) continue;
+      const valid =
+        claim && typeof claim === "object" && typeof claim.statement === "string" && STATUSES.includes(claim.status) &&
+        (typeof claim.measured === "string" || typeof claim.measured === "number") && typeof claim.fullSizeOnly === "boolean";
+      if (!valid) throw new CourseError(`${file}, code cell ${number}: a ${CLAIM_MIME} output is malformed: ${JSON.stringify(claim).slice(0, 300)}`);
+      claims.push({ statement: claim.statement, status: claim.status, measured: claim.measured, fullSizeOnly: claim.fullSizeOnly, cell: number });
+    }
+  }
+  return claims;
+}
+
+const countClaims = (claims) => ({
+  held: claims.filter((c) => c.status === "held").length,
+  failed: claims.filter((c) => c.status === "failed").length,
+  notChecked: claims.filter((c) => c.status === "not-checked").length,
+});
+
+function lessonTitle(nb, file) {
   const md = nb.cells.find((c) => c.cell_type === "markdown");
   const heading = md && [].concat(md.source).join("").match(/^#\s+(.+)$/m);
   return heading ? heading[1].trim() : path.basename(file, ".ipynb");
 }
+
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 /**
  * The index page lists every lesson built into the folder so far: each run
@@ -150,24 +198,38 @@ function writeIndex(out, results, params) {
   for (const r of results) manifest[r.name] = { ...r, mode, params, when };
   for (const name of Object.keys(manifest)) if (!existsSync(path.join(out, `${name}.html`))) delete manifest[name];
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-  const rows = Object.values(manifest)
-    .sort((a, b) => a.name.localeCompare(b.name))
+  const lessons = Object.values(manifest).sort((a, b) => a.name.localeCompare(b.name));
+  const claimCell = (r) => {
+    if (!r.claims) return "<td>not collected</td>";
+    if (!r.claims.length) return "<td>none stated</td>";
+    const n = countClaims(r.claims);
+    return `<td class="${n.failed ? "failed" : "held"}">${esc(describeClaimCounts(n))}</td>`;
+  };
+  const rows = lessons
     .map(
       (r) =>
         `<tr><td><a href="${esc(r.name)}.html">${esc(r.title)}</a></td><td><a href="${esc(r.name)}.ipynb">notebook</a></td>` +
-        `<td>${r.figures}</td><td>${esc(r.mode)}</td><td>${formatSeconds(r.seconds)}</td><td>${esc(r.when.slice(0, 16).replace("T", " "))}</td></tr>`,
+        `<td>${r.figures}</td>${claimCell(r)}<td>${esc(r.mode)}</td><td>${formatSeconds(r.seconds)}</td><td>${esc(r.when.slice(0, 16).replace("T", " "))}</td></tr>`,
     )
     .join("\n");
+  const failed = lessons.flatMap((r) => (r.claims ?? []).filter((c) => c.status === "failed").map((c) => ({ r, c })));
+  const failedList = failed.length
+    ? `<h2 class="failed">Failed claims</h2>\n<p>Results the lessons' text states that their last run did not give.</p>\n<ul>\n` +
+      failed
+        .map(({ r, c }) => `<li><a href="${esc(r.name)}.html">${esc(r.name)}</a>, code cell ${c.cell}: ${esc(c.statement)} <span class="measured">(measured: ${esc(c.measured)})</span></li>`)
+        .join("\n") +
+      "\n</ul>\n"
+    : "";
   writeFileSync(
     path.join(out, "index.html"),
     `<!doctype html><html><head><meta charset="utf-8"><title>Recurrent neural networks: the course</title>
-<style>body{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem .6rem;border-bottom:1px solid #ddd;text-align:left}.failed{color:#cf222e}.held{color:#1a7f37}.measured{color:#57606a}</style>
 </head><body><h1>Recurrent neural networks: the course</h1>
-<p>Executed notebooks and their HTML export. Quick mode is the small size CI runs; full mode reproduces each figure at the scale its lesson promises.</p>
-<table><tr><th>Lesson</th><th>Executed notebook</th><th>Figures</th><th>Mode</th><th>Run time</th><th>Built (UTC)</th></tr>
+<p>Executed notebooks and their HTML export. Quick mode is the small size CI runs; full mode reproduces each figure at the scale its lesson promises. A claim is a result a lesson's text states, checked by the lesson's own run.</p>
+<table><tr><th>Lesson</th><th>Executed notebook</th><th>Figures</th><th>Claims</th><th>Mode</th><th>Run time</th><th>Built (UTC)</th></tr>
 ${rows}
-</table></body></html>
+</table>
+${failedList}</body></html>
 `,
   );
 }
@@ -178,8 +240,7 @@ async function main() {
     console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
     return 0;
   }
-  const files = selectNotebooks(args.names);
-  ensureLibraryBuilt();
+  const files = selectNotebooks(args.notebooks, args.names);
   const python = findPython(["nbclient", "nbformat", "nbconvert", "jupyter_client"]);
   mkdirSync(args.out, { recursive: true });
 
@@ -189,8 +250,11 @@ async function main() {
     if (args.check) throw new CourseError(`--check needs headless Chromium: ${hint}`);
     console.warn(`No Chromium found: figures get no static PNG (${hint}).`);
   }
-  const browser = chromium ? await launchBrowser(chromium) : null;
-  const renderer = browser ? await figureRenderer(browser) : null;
+  // Started at the first figure or check: a run without either never waits for Chromium.
+  let browser = null;
+  let pngRenderer = null;
+  const getBrowser = async () => (browser ??= await launchBrowser(chromium));
+  const renderer = async () => (chromium ? (pngRenderer ??= await figureRenderer(await getBrowser())) : null);
 
   const mode = args.params.quick ? "quick" : "full";
   console.log(`Running ${files.length} notebook(s) in ${mode} mode with ${python}; output in ${path.relative(process.cwd(), args.out) || "."}/`);
@@ -201,7 +265,7 @@ async function main() {
       const label = `[${i + 1}/${files.length}] ${file}`;
       const executed = path.join(args.out, `${name}.ipynb`);
       const t0 = performance.now();
-      const { code, failure, stderr } = await execute(python, file, executed, args.params, args.timeout, label);
+      const { code, failure, stderr } = await execute(python, path.join(args.notebooks, file), executed, args.params, args.timeout, label);
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) {
         if (failure?.event === "cell-error") {
@@ -212,14 +276,18 @@ async function main() {
             .split("\n")
             .map((l) => `  ${l}`)
             .join("\n");
+          const where = failure.number === null ? "the cell of injected parameters" : `code cell ${failure.number}`;
           throw new CourseError(
-            `${file}: code cell ${failure.number} failed after ${formatSeconds(seconds)}\n${source}\n${detail || `  ${failure.fallback}`}\n` +
+            `${file}: ${where} failed after ${formatSeconds(seconds)}\n${source}\n${detail || `  ${failure.fallback}`}\n` +
               `  (the partly executed notebook is at ${path.relative(process.cwd(), executed)})`,
           );
         }
         throw new CourseError(`${file}: ${failure?.message ?? `the executor exited with status ${code}\n${stderr.trim()}`}`);
       }
-      const figures = await finishFigures(executed, renderer);
+      const nb = JSON.parse(readFileSync(executed, "utf8"));
+      const claims = collectClaims(nb, file);
+      const figures = await finishFigures(nb, renderer);
+      writeFileSync(executed, JSON.stringify(nb, null, 1) + "\n");
       const html = spawnSync(python, ["-m", "nbconvert", "--to", "html", "--output-dir", args.out, executed], {
         env: jupyterEnv(),
         encoding: "utf8",
@@ -227,7 +295,7 @@ async function main() {
       if (html.status !== 0) throw new CourseError(`${file}: the HTML export failed:\n${html.stderr.trim()}`);
       let checked = "";
       if (args.check) {
-        const { figures: found, drawn, errors } = await checkHtml(browser, path.join(args.out, `${name}.html`));
+        const { figures: found, drawn, errors } = await checkHtml(await getBrowser(), path.join(args.out, `${name}.html`));
         if (errors.length || drawn !== figures || found !== figures) {
           throw new CourseError(
             `${file}: the HTML export shows ${drawn} of ${figures} figures drawn (${found} figure areas found)` +
@@ -236,15 +304,26 @@ async function main() {
         }
         checked = ", all drawn in Chromium";
       }
-      results.push({ name, title: lessonTitle(executed), seconds, figures });
-      console.log(`${label}  ok in ${formatSeconds(seconds)}, ${figures} figure(s)${checked}`);
+      results.push({ name, title: lessonTitle(nb, file), seconds, figures, claims });
+      const counts = countClaims(claims);
+      console.log(`${label}  ${counts.failed ? "ran" : "ok"} in ${formatSeconds(seconds)}, ${figures} figure(s)${checked}`);
+      console.log(`    claims: ${claims.length ? describeClaimCounts(counts) : "none stated"}`);
+      for (const c of claims.filter((c) => c.status === "failed")) console.log(`    code cell ${c.cell}: ${claimText(c)}`);
     }
   } finally {
     await browser?.close();
+    // What ran is in the build even when a later notebook stopped the run.
+    if (results.length) writeIndex(args.out, results, args.params);
   }
-  writeIndex(args.out, results, args.params);
-  console.log(`${results.length} passed, 0 failed`);
-  return 0;
+  const failed = results.flatMap((r) => r.claims.filter((c) => c.status === "failed").map((c) => ({ file: `${r.name}.ipynb`, ...c })));
+  const failedNotebooks = new Set(failed.map((f) => f.file)).size;
+  if (failed.length) {
+    console.log(`\n${failed.length} claim(s) failed: the text states results the run did not give.`);
+    for (const f of failed) console.log(`  ${f.file}, code cell ${f.cell}: ${f.statement}  (measured: ${f.measured})`);
+    console.log(`(also listed on ${path.relative(process.cwd(), path.join(args.out, "index.html"))})`);
+  }
+  console.log(`${results.length - failedNotebooks} passed, ${failedNotebooks} failed`);
+  return failed.length ? 1 : 0;
 }
 
 main().then(

@@ -7,6 +7,9 @@ the notebook's own folder, and writes the executed copy elsewhere. The source
 notebook is only read.
 
 Progress goes to stdout as JSON lines, one event each, for the Node runner.
+A cell's `number` is its place among the code cells of the source notebook
+(the `[n]` Jupyter shows after Run All), so the injected cell shifts nothing;
+the injected cell itself has number null.
 Exit status: 0 success, 1 a cell failed (the partial notebook is still
 written), 2 bad usage or bad input.
 """
@@ -21,7 +24,6 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-KERNEL = "tslab-rnn-course"
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -66,6 +68,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("source")
     ap.add_argument("output")
+    ap.add_argument("--kernel", required=True, help="kernelspec name (the runner passes the library's KERNEL_NAME)")
+    ap.add_argument("--kernel-display-name", default=None)
     ap.add_argument("--params", default="{}", help="JSON object of parameter overrides")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per cell (-1: none)")
     args = ap.parse_args()
@@ -80,15 +84,21 @@ def main():
         emit("bad-input", message=str(e))
         return 2
 
-    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "TypeScript (RNN course)", "language": "typescript"}
-    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    nb.metadata["kernelspec"] = {"name": args.kernel, "display_name": args.kernel_display_name or args.kernel, "language": "typescript"}
+    code_cells = [
+        i for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
     started = {}
+
+    def number(cell_index):
+        return code_cells.index(cell_index) + 1 if cell_index in code_cells else None
 
     def on_cell_start(cell, cell_index):
         if cell.cell_type != "code":
             return
         started[cell_index] = time.time()
-        emit("cell-start", index=cell_index, number=code_cells.index(cell_index) + 1, of=len(code_cells))
+        emit("cell-start", index=cell_index, number=number(cell_index), of=len(code_cells))
 
     def on_cell_executed(cell, cell_index, execute_reply):
         if cell.cell_type != "code":
@@ -97,7 +107,7 @@ def main():
 
     client = NotebookClient(
         nb,
-        kernel_name=KERNEL,
+        kernel_name=args.kernel,
         timeout=None if args.timeout < 0 else args.timeout,
         startup_timeout=120,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(args.source))}},
@@ -118,7 +128,7 @@ def main():
         emit(
             "cell-error",
             index=failed,
-            number=code_cells.index(failed) + 1 if failed is not None else None,
+            number=number(failed) if failed is not None else None,
             source=cell.source if cell else "",
             ename=(error or {}).get("ename", type(e).__name__),
             evalue=first_line((error or {}).get("evalue", ""), 2000),

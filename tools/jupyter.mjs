@@ -6,7 +6,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const KERNEL_NAME = "tslab-rnn-course";
 
 /** A path with symbolic links resolved, or just made absolute when it does not exist (yet). */
 export function realPath(p) {

@@ -2,14 +2,14 @@
 // course's tslab kernel registered for this project only.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { ROOT, KERNEL_NAME, findPython, jupyterEnv, ensureLibraryBuilt } from "./jupyter.mjs";
+import { ROOT, findPython, jupyterEnv } from "./jupyter.mjs";
+import { KERNEL_NAME, KERNEL_DISPLAY_NAME } from "./library.mjs";
 
 function hasModule(python, module) {
   return spawnSync(python, ["-c", `import ${module}`]).status === 0;
 }
 
 try {
-  ensureLibraryBuilt();
   const python = findPython(["jupyter_client"]);
   const app = hasModule(python, "jupyterlab") ? "jupyterlab" : hasModule(python, "notebook") ? "notebook" : null;
   if (!app) {
@@ -18,7 +18,7 @@ try {
         "`sudo apt-get install jupyter-notebook` (Debian/Ubuntu) or `pip install jupyterlab`.",
     );
   }
-  console.log(`Opening the course with ${app} (${python}); choose the kernel "TypeScript (RNN course)" [${KERNEL_NAME}].`);
+  console.log(`Opening the course with ${app} (${python}); choose the kernel "${KERNEL_DISPLAY_NAME}" [${KERNEL_NAME}].`);
   const child = spawn(python, ["-m", app, `--notebook-dir=${path.join(ROOT, "notebooks")}`, ...process.argv.slice(2)], {
     stdio: "inherit",
     env: jupyterEnv(),

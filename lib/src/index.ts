@@ -1,4 +1,6 @@
 export * from "./random";
+export * from "./constants";
+export * from "./claims";
 export * from "./nn/compute/backend";
 export * as plot from "./plot";
 export * as text from "./text";
