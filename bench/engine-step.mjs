@@ -39,7 +39,7 @@ function step() {
   const logits = readout.forward(run.h);
   const { loss, dLogits } = nn.softmaxCrossEntropy(logits.y, targets);
   const dh = readout.backward(logits, dLogits);
-  layer.backward(run, dh);
+  layer.backward(run, dh, undefined, { inputGradient: false }); // one-hot inputs: no input gradient
   optimizer.step();
   return loss;
 }

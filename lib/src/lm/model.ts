@@ -190,7 +190,8 @@ export class RNNLanguageModel implements Module {
       forward,
       backward: () => {
         const dh = this.readout.backward(forward.readout, ce.dLogits); // ∂J/∂h_t from the outputs
-        const back = this.layer.backward(forward.recurrent, dh); // through time
+        // through time; one-hot inputs (no embedding) need no input gradient
+        const back = this.layer.backward(forward.recurrent, dh, undefined, { inputGradient: this.embedding !== undefined });
         if (this.embedding && forward.embedding) this.embedding.backward(forward.embedding, back.dx);
         return back.dFirst;
       },

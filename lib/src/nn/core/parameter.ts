@@ -6,8 +6,10 @@ import { Matrix } from "./matrix";
 
 /**
  * A trainable weight: its value and the gradient of the loss with respect to
- * it. `version` increases whenever the value changes, so a backend that keeps
- * a copy of the weight (on the wasm heap) knows when to upload it again.
+ * it. `version` increases when an optimizer or initializer changes the value,
+ * telling a backend that keeps a copy of the weight (on the wasm heap) to
+ * upload it again; that backend also compares the value with its copy, so an
+ * in-place edit made without `changed()` is never missed.
  */
 export class Parameter {
   readonly grad: Matrix;
@@ -24,7 +26,7 @@ export class Parameter {
     this.grad.data.fill(0);
   }
 
-  /** Call after changing `value` in place. */
+  /** Says the value was changed in place (optional: a backend's copy is also checked against the value). */
   changed(): void {
     this.version++;
   }

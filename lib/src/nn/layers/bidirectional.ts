@@ -18,7 +18,7 @@ import { Sequence, sequenceLike } from "../core/sequence";
 import { Matrix, DType } from "../core/matrix";
 import { Parameter } from "../core/parameter";
 import { addInPlace, concatColumns, sliceColumns } from "../core/ops";
-import { RecurrentLayer, RecurrentState, RecurrentForward } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, BackwardOptions, withoutInputGradient } from "./layer";
 import { LayeredState, LayeredForward, LayeredBackward, innerStates } from "./stacked";
 
 /** The steps of a sequence in reverse order (a copy): step t becomes step T−1−t. */
@@ -73,7 +73,7 @@ export class Bidirectional implements RecurrentLayer<BidirectionalCache> {
     return { h, last: sideBySide([f.last, b.last]), cache: { forward: f, backward: b } };
   }
 
-  backward(forward: RecurrentForward<BidirectionalCache>, dh: Sequence, dLast?: LayeredState): LayeredBackward {
+  backward(forward: RecurrentForward<BidirectionalCache>, dh: Sequence, dLast?: LayeredState, options: BackwardOptions = {}): LayeredBackward {
     const [fLast, bLast] = innerStates("Bidirectional.backward", "dLast", dLast, 2);
     const Hf = this.forwardLayer.hiddenSize;
     if (dh.features !== this.hiddenSize || dh.data.rows !== forward.h.data.rows) {
@@ -81,8 +81,9 @@ export class Bidirectional implements RecurrentLayer<BidirectionalCache> {
     }
     const dhf = sequenceLike(dh, sliceColumns(dh.data, 0, Hf));
     const dhb = sequenceLike(dh, sliceColumns(dh.data, Hf, this.hiddenSize));
-    const bf = this.forwardLayer.backward(forward.cache.forward, dhf, fLast);
-    const bb = this.backwardLayer.backward(forward.cache.backward, reverseSteps(dhb), bLast);
+    const bf = this.forwardLayer.backward(forward.cache.forward, dhf, fLast, options);
+    const bb = this.backwardLayer.backward(forward.cache.backward, reverseSteps(dhb), bLast, options);
+    if (options.inputGradient === false) return withoutInputGradient("Bidirectional", sideBySide([bf.dFirst, bb.dFirst]));
     // x feeds both directions: its gradient is the sum of both.
     const dx = bf.dx.data.clone();
     addInPlace("Bidirectional dx", dx, reverseSteps(bb.dx).data);

@@ -48,7 +48,7 @@ import { Parameter } from "../core/parameter";
 import { Sequence } from "../core/sequence";
 import { linalg } from "../compute/linalg";
 import { addInPlace, addVector } from "../core/ops";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient, previousStates } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, recurrentBackward, BackwardOptions, previousStates } from "./layer";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { activations } from "../compute/activations";
 import { expectShape, expectDType, expectSize } from "../core/shapes";
@@ -205,7 +205,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
   }
 
   /** Backpropagation through time; ADDS the parameter gradients into their `grad`. */
-  backward(forward: RecurrentForward<GRUCache>, dh: Sequence, dLast?: RecurrentState): RecurrentBackward {
+  backward(forward: RecurrentForward<GRUCache>, dh: Sequence, dLast?: RecurrentState, options: BackwardOptions = {}): RecurrentBackward {
     const { h, cache: { x, h0, gates, reset } } = forward;
     const T = x.steps, B = x.batch, H = this.hiddenSize, G = 3 * H;
     expectShape("GRU.backward", "dh", dh.data, T * B, H, "[T·B, hidden]");
@@ -291,7 +291,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
     if (this.WhTilde) addInPlace("GRU dWhTilde", this.WhTilde.grad, la.matmulAT(reset, DN)); // Σ_t (r ⊙ h_{t−1})ᵀ dz_h̃
 
     // dx_t = dz_t·W_xᵀ, all steps at once, when read.
-    return lazyInputGradient(x, DZx, this.Wx, { h: dhNext });
+    return recurrentBackward("GRU", x, DZx, this.Wx, { h: dhNext }, options);
   }
 
   /** The activations of one gate (or of the candidate h̃) at every step, [T·B, H], for plotting. */

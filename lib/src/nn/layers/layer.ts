@@ -27,8 +27,8 @@ export interface RecurrentForward<Cache> {
 
 export interface RecurrentBackward {
   /**
-   * ∂L/∂x at every step, [T·B, input]. The core layers compute it when it is
-   * first read (see {@link lazyInputGradient}).
+   * ∂L/∂x at every step, [T·B, input]. Reading it throws when the call asked
+   * for no input gradient (see {@link BackwardOptions.inputGradient}).
    */
   dx: Sequence;
   /** ∂L/∂(initial state). */
@@ -45,27 +45,40 @@ export interface RecurrentLayer<Cache = unknown> extends Module {
    * `dh`: ∂L/∂h at every step (zeros where the loss does not read h);
    * `dLast`: ∂L/∂(last state), from a later segment or layer (default zero).
    */
-  backward(forward: RecurrentForward<Cache>, dh: Sequence, dLast?: RecurrentState): RecurrentBackward;
+  backward(forward: RecurrentForward<Cache>, dh: Sequence, dLast?: RecurrentState, options?: BackwardOptions): RecurrentBackward;
 }
 
-/**
- * A backward result whose dx = dZ·Wᵀ (the gradient reaching the inputs
- * through the input weights W) is computed only when `dx` is first read.
- * The first layer's inputs are the data, whose gradient a training step never
- * uses, and that product is as large as the forward pass's input projection
- * (about a tenth of an LSTM step). W's value is copied now, so reading dx
- * after an optimizer step still gives this step's gradient.
- */
-export function lazyInputGradient(x: Sequence, dZ: Matrix, W: Parameter, dFirst: RecurrentState): RecurrentBackward {
-  const la = linalg(), weights = W.value.clone();
-  let dx: Sequence | undefined;
+/** What a recurrent layer's backward pass computes besides the parameters' gradients. */
+export interface BackwardOptions {
+  /**
+   * Compute ∂L/∂x (default true). A first layer fed with data (one-hot
+   * characters) has no use for it, and it costs a product as large as the
+   * forward pass's input projection (about a tenth of an LSTM step): pass
+   * false there. The result's `dx` then throws when read.
+   */
+  inputGradient?: boolean;
+}
+
+/** A backward result whose `dx` was not asked for: reading it throws, naming the layer. */
+export function withoutInputGradient<S extends RecurrentState>(layer: string, dFirst: S): { readonly dx: Sequence; dFirst: S } {
   return {
     get dx(): Sequence {
-      dx ??= new Sequence(x.steps, x.batch, la.matmulBT(dZ, weights)); // dx_t = dz_t·Wᵀ, all steps at once
-      return dx;
+      throw new Error(`${layer}.backward: dx was not computed, because backward was called with { inputGradient: false }`);
     },
     dFirst,
   };
+}
+
+/**
+ * The backward result of a layer whose input reaches it through the weight W
+ * (z_t = x_t·W + …): dx_t = dz_t·Wᵀ for all steps at once, unless
+ * `options.inputGradient` is false.
+ */
+export function recurrentBackward(
+  layer: string, x: Sequence, dZ: Matrix, W: Parameter, dFirst: RecurrentState, options: BackwardOptions = {},
+): RecurrentBackward {
+  if (options.inputGradient === false) return withoutInputGradient(layer, dFirst);
+  return { dx: new Sequence(x.steps, x.batch, linalg().matmulBT(dZ, W)), dFirst };
 }
 
 /**

@@ -47,7 +47,7 @@ import { Parameter } from "../core/parameter";
 import { Sequence } from "../core/sequence";
 import { linalg } from "../compute/linalg";
 import { addInPlace, addVector } from "../core/ops";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient, previousStates } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, recurrentBackward, BackwardOptions, previousStates } from "./layer";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { activations, sigmoidInPlaceRange, tanhInPlaceRange } from "../compute/activations";
 import { expectShape, expectDType, expectSize } from "../core/shapes";
@@ -239,7 +239,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
   }
 
   /** Backpropagation through time; ADDS the parameter gradients into their `grad`. `dLast.c` may be omitted (zero). */
-  backward(forward: RecurrentForward<LSTMCache>, dh: Sequence, dLast?: RecurrentState): RecurrentBackward {
+  backward(forward: RecurrentForward<LSTMCache>, dh: Sequence, dLast?: RecurrentState, options: BackwardOptions = {}): RecurrentBackward {
     const { x, h0, c0, gates, c, tanhC } = forward.cache;
     const T = x.steps, B = x.batch, H = this.hiddenSize, G = this.gateOrder.length * H;
     expectShape("LSTM.backward", "dh", dh.data, T * B, H, "[T·B, hidden]");
@@ -335,7 +335,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     if (this.po) addVector(this.po.grad, dpo);
 
     // dx_t = dz_t·W_xᵀ, all steps at once, when read.
-    return lazyInputGradient(x, DZ, this.Wx, { h: dhNext, c: dcNext });
+    return recurrentBackward("LSTM", x, DZ, this.Wx, { h: dhNext, c: dcNext }, options);
   }
 
   /**

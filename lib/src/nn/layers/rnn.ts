@@ -23,7 +23,7 @@ import { Parameter } from "../core/parameter";
 import { Sequence, sequenceLike } from "../core/sequence";
 import { linalg } from "../compute/linalg";
 import { addInPlace, addVector } from "../core/ops";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, lazyInputGradient, previousStates } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, recurrentBackward, BackwardOptions, previousStates } from "./layer";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { activations } from "../compute/activations";
 import { expectShape, expectDType, expectSize } from "../core/shapes";
@@ -109,7 +109,7 @@ export class RNN implements RecurrentLayer<RNNCache> {
   }
 
   /** Backpropagation through time; ADDS dWxh, dWhh, dbh into the parameters' `grad`. */
-  backward(forward: RecurrentForward<RNNCache>, dh: Sequence, dLast?: RecurrentState): RecurrentBackward {
+  backward(forward: RecurrentForward<RNNCache>, dh: Sequence, dLast?: RecurrentState, options: BackwardOptions = {}): RecurrentBackward {
     const { h, cache: { x, h0 } } = forward;
     const { steps: T, batch: B } = h;
     const H = this.hiddenSize;
@@ -145,6 +145,6 @@ export class RNN implements RecurrentLayer<RNNCache> {
     addVector(this.bh.grad, db); // Σ_t Σ_rows dz_t
 
     // dx_t = dz_t·Wxhᵀ, all steps at once, when read.
-    return lazyInputGradient(x, dz.data, this.Wxh, { h: dhNext });
+    return recurrentBackward("RNN", x, dz.data, this.Wxh, { h: dhNext }, options);
   }
 }

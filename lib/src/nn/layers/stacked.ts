@@ -23,7 +23,7 @@ import { Sequence, sequenceLike } from "../core/sequence";
 import { Parameter } from "../core/parameter";
 import { DType } from "../core/matrix";
 import { addInPlace, concatColumns, sliceColumns } from "../core/ops";
-import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward } from "./layer";
+import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, BackwardOptions, withoutInputGradient } from "./layer";
 
 /** The state of a wrapper of recurrent layers: each inner layer's state, in order. */
 export interface LayeredState extends RecurrentState {
@@ -126,7 +126,7 @@ export class Stacked implements RecurrentLayer<StackedCache> {
     return { h, last: layered(forwards.map((f) => f.last)), cache: { layers: forwards } };
   }
 
-  backward(forward: RecurrentForward<StackedCache>, dh: Sequence, dLast?: LayeredState): LayeredBackward {
+  backward(forward: RecurrentForward<StackedCache>, dh: Sequence, dLast?: LayeredState, options: BackwardOptions = {}): LayeredBackward {
     const { layers: forwards } = forward.cache;
     const L = this.layers.length;
     if (dh.features !== this.hiddenSize || dh.data.rows !== forward.h.data.rows) {
@@ -146,9 +146,11 @@ export class Stacked implements RecurrentLayer<StackedCache> {
       });
       const dx = Sequence.zeros(dh.steps, dh.batch, this.inputSize, dh.data.dtype);
       for (let i = L - 1; i >= 0; i--) {
-        const b = this.layers[i].backward(forwards[i], sequenceLike(dh, dH[i]), dLasts[i]);
+        // Only the first layer's input gradient is optional: the layers above it feed on outputs below.
+        const b = this.layers[i].backward(forwards[i], sequenceLike(dh, dH[i]), dLasts[i], i === 0 ? options : {});
         dFirsts[i] = b.dFirst;
         if (i === 0) {
+          if (options.inputGradient === false) return withoutInputGradient("Stacked", layered(dFirsts));
           addInPlace("Stacked dx", dx.data, b.dx.data);
         } else {
           addInPlace("Stacked dx", dx.data, sliceColumns(b.dx.data, 0, this.inputSize));
@@ -161,17 +163,18 @@ export class Stacked implements RecurrentLayer<StackedCache> {
     // "none" and "residual": dOut is ∂L/∂out_i, going down one layer at a time.
     let dOut = dh;
     for (let i = L - 1; i >= 0; i--) {
-      const b = this.layers[i].backward(forwards[i], dOut, dLasts[i]);
+      const b = this.layers[i].backward(forwards[i], dOut, dLasts[i], i === 0 ? options : {});
       dFirsts[i] = b.dFirst;
       if (i > 0 && this.skip === "residual") {
         // out_i = h_i + out_{i−1}: out_{i−1} gets dOut through the identity AND through layer i.
         const d = dOut.data.clone();
         addInPlace("Stacked residual", d, b.dx.data);
         dOut = sequenceLike(dh, d);
-      } else {
+      } else if (i > 0 || options.inputGradient !== false) {
         dOut = b.dx;
       }
     }
+    if (options.inputGradient === false) return withoutInputGradient("Stacked", layered(dFirsts));
     return { dx: dOut, dFirst: layered(dFirsts) };
   }
 }
