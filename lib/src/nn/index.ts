@@ -27,6 +27,9 @@ export * from "./layers/gru";
 export * from "./layers/highway";
 export * from "./layers/stacked";
 export * from "./layers/bidirectional";
+// The cells one step at a time, beside the fast layers: ReferenceRNN (lesson 02),
+// ReferenceLSTM (lessons 05 and 06), ReferenceGRU (lesson 07); see reference/index.ts.
+export * from "./reference";
 export * from "./train/losses";
 export * from "./train/optim";
 export * from "./train/clip";
