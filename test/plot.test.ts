@@ -14,7 +14,7 @@ import {
   subplots,
   surface,
   table,
-} from "../lib/src/plot/charts";
+} from "../lib/src/plot";
 import { formatDuration, LiveLossCurve, LiveTarget, ProgressBar } from "../lib/src/plot/live";
 import { figureBundle, LIBRARY_MARKER, MimeBundle } from "../lib/src/plot/display";
 import { Figure, Json, PLOTLY_MIME, Trace } from "../lib/src/plot/figure";

@@ -1,5 +1,17 @@
 export * from "./figure";
 export { show, figureBundle, displayBundle, ensureLibrary, reloadLibrary, inNotebook, LiveOutput, LIBRARY_MARKER } from "./display";
 export type { MimeBundle, BundleOptions } from "./display";
-export * from "./charts";
+// The builders, one module per chart family, and what they share (style, axes, input types).
+export { PALETTE, seriesColor, DIVERGING, LIGHT, TEMPLATE, formatNumber } from "./style";
+export type { ColorRef, Dash, Colorscale, FigureOptions } from "./style";
+export type { AxesOptions, Shape } from "./axes";
+export type { Numbers } from "./validate";
+export * from "./lines";
+export * from "./scatter";
+export * from "./heatmap";
+export * from "./histogram";
+export * from "./bars";
+export * from "./surface";
+export * from "./table";
+export * from "./subplots";
 export * from "./live";

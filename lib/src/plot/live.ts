@@ -10,7 +10,8 @@
  * notebook (tests, scripts) updates are dropped and `done()` prints the final
  * text line once.
  */
-import { lines, LineSeries, formatNumber, seriesColor } from "./charts";
+import { lines, LineSeries } from "./lines";
+import { formatNumber, seriesColor } from "./style";
 import { BundleOptions, ensureLibrary, figureBundle, LiveOutput, MimeBundle } from "./display";
 import { Figure } from "./figure";
 
@@ -133,6 +134,9 @@ interface Curve {
  * ```
  * Values that cannot be drawn (NaN, ±Infinity, or ≤ 0 on a log axis) are left
  * out of the curve but shown in the status line.
+ * Used in lesson 00 (fitting y = wx + b by SGD), 02 (the character RNN on
+ * Moby-Dick, training and held-out loss) and 03 (the character RNN whose W_h
+ * is examined).
  */
 export class LiveLossCurve {
   private readonly options: LiveLossCurveOptions;
@@ -278,6 +282,9 @@ export interface ProgressBarOptions extends LiveOptions {
  * for (const b of batches) { ...; bar.tick(1, `loss ${loss.toFixed(3)}`); }
  * bar.done();
  * ```
+ * Used in lesson 01 (scoring the models; sampling), 02 (training one RNN per
+ * window length), 03 (the recall task) and 04 (the character RNN with and
+ * without clipping).
  */
 export class ProgressBar {
   private readonly total: number;
