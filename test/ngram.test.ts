@@ -1,7 +1,9 @@
 import { describe, it, expect } from "vitest";
 import { Random } from "../lib/src";
 import { Vocabulary, tokenizeChars } from "../lib/src/text";
-import { countNgrams, createModel, ESTIMATOR_NAMES, EstimatorName, evaluate, sentenceLogProb, sample, sampleText, MleModel, AddKModel, BackoffModel, InterpolationModel, defaultLambdas, KneserNeyModel } from "../lib/src/ngram";
+import { countNgrams, createModel, ESTIMATOR_NAMES, EstimatorName, evaluate, sentenceLogProb, sample, sampleText, MleModel, AddKModel, BackoffModel, InterpolationModel, defaultLambdas, KneserNeyModel, countBucket, lambdasToMu, muToLambdas, fitInterpolation } from "../lib/src/ngram";
+import { mobyDickSections } from "../lib/src/data";
+import { tokenizeSentences } from "../lib/src/text";
 
 /*
  * The toy corpus used for every hand computation below.
@@ -233,6 +235,179 @@ describe("linear interpolation", () => {
   it("defaults to 1% uniform and equal weights for the orders", () => {
     expect(defaultLambdas(3)).toEqual([0.01, 0.33, 0.33, 0.33]);
     expect(new InterpolationModel(counts, 2).lambdas).toEqual([0.01, 0.495, 0.495]);
+  });
+});
+
+describe("interpolation in recursive form, with weights per count bucket", () => {
+  it("puts context counts into buckets 1, 2–3, 4–7, …", () => {
+    expect([1, 2, 3, 4, 7, 8, 15, 16, 1000].map((c) => countBucket(c, 4))).toEqual([0, 1, 1, 2, 2, 3, 3, 3, 3]);
+    expect([1, 5, 1000].map((c) => countBucket(c, 1))).toEqual([0, 0, 0]);
+    expect(countBucket(1000, 20)).toBe(9);
+    expect(() => countBucket(0, 4)).toThrow(/a context count must be an integer >= 1, got 0/);
+    expect(() => countBucket(3, 0)).toThrow(/buckets must be an integer >= 1, got 0/);
+  });
+
+  it("converts flat weights to recursive ones and back: μ_k = λ_k / (λ_0 + … + λ_k)", () => {
+    lambdasToMu([0.1, 0.3, 0.6]).forEach((r, k) => expect(r[0]).toBeCloseTo([0.75, 0.6][k], 14));
+    const mu = lambdasToMu([0.1, 0.2, 0.3, 0.4]); // 0.2/0.3, 0.3/0.6, 0.4/1
+    mu.forEach((r, k) => expect(r[0]).toBeCloseTo([2 / 3, 0.5, 0.4][k], 14));
+    muToLambdas(mu).forEach((l, i) => expect(l).toBeCloseTo([0.1, 0.2, 0.3, 0.4][i], 14));
+    expect(() => muToLambdas([[0.5, 0.6]])).toThrow(/only with one bucket/);
+  });
+
+  it("gives the same probabilities from μ as from the flat λ, unseen contexts included", () => {
+    const flat = new InterpolationModel(counts, 3, [0.1, 0.2, 0.3, 0.4]);
+    const recursive = new InterpolationModel(counts, 3, { mu: lambdasToMu([0.1, 0.2, 0.3, 0.4]) });
+    expect(recursive.buckets).toBe(1);
+    recursive.lambdas!.forEach((l, i) => expect(l).toBeCloseTo([0.1, 0.2, 0.3, 0.4][i], 14));
+    for (const h of [[], [THE], [THE, CAT], [CAT, THE], [UNK], [DOG, DOG]]) {
+      for (let w = 0; w < vocab.size; w++) expect(recursive.prob(h, w)).toBeCloseTo(flat.prob(h, w), 14);
+    }
+  });
+
+  it("uses the weight of the context's count bucket at each order", () => {
+    // Two buckets: a context seen once, or at least twice. The empty context (12 tokens) is in bucket 1.
+    const m = new InterpolationModel(counts, 2, { mu: [[0.5, 0.8], [0.3, 0.9]] });
+    expect(m.lambdas).toBeUndefined();
+    const unigram = (c: number) => 0.8 * (c / 12) + 0.2 / 7;
+    // c(the •) = 3, bucket 1: 0.9 · 1/3 + 0.1 · P_1(dog)
+    expect(m.prob([THE], DOG)).toBeCloseTo(0.9 / 3 + 0.1 * unigram(1), 14);
+    // c(dog •) = 1, bucket 0: 0.3 · 1 + 0.7 · P_1(sat)
+    expect(m.prob([DOG], SAT)).toBeCloseTo(0.3 + 0.7 * unigram(2), 14);
+    expect(m.prob([DOG], RAN)).toBeCloseTo(0.7 * unigram(1), 14);
+    // <unk> never was a context: the unigram level alone
+    expect(m.prob([UNK], THE)).toBeCloseTo(unigram(3), 14);
+    for (const h of [[THE], [DOG], [UNK]]) {
+      const p = m.distribution(h);
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      for (let w = 0; w < vocab.size; w++) expect(m.prob(h, w)).toBeCloseTo(p[w], 14);
+    }
+  });
+
+  it("rejects bad recursive weights", () => {
+    const make = (mu: number[][]) => () => createModel("interpolation", counts, { order: 2, mu });
+    expect(make([[0.5]])).toThrow(/order-2 model needs 2 rows of μ/);
+    expect(make([[0.5, 0.5], [0.5]])).toThrow(/the same number \(>= 1\) of count buckets/);
+    expect(make([[], []])).toThrow(/the same number \(>= 1\) of count buckets/);
+    expect(make([[0.5], [1.2]])).toThrow(/every μ must be in \[0, 1\], got \[1.2\]/);
+    expect(() => createModel("interpolation", counts, { order: 2, mu: [[0.5], [0.5]], lambdas: [0.2, 0.4, 0.4] })).toThrow(/lambdas or mu, not both/);
+  });
+});
+
+describe("fitting the interpolation weights by EM", () => {
+  it("one iteration from flat weights is the textbook update: λ_j = mean posterior share of order j", () => {
+    // Every context of "the dog ran" was seen, so each token mixes all three terms with the flat λ.
+    const lambdas = [0.2, 0.4, 0.4];
+    const terms = [
+      [1 / 7, 3 / 12, 3 / 3], // the | <s>
+      [1 / 7, 1 / 12, 1 / 3], // dog | the
+      [1 / 7, 1 / 12, 0 / 1], // ran | dog
+      [1 / 7, 3 / 12, 1 / 1], // </s> | ran
+    ];
+    const expected = [0, 0, 0];
+    let logLikelihood = 0;
+    for (const p of terms) {
+      const total = p.reduce((s, x, j) => s + lambdas[j] * x, 0);
+      logLikelihood += Math.log(total);
+      p.forEach((x, j) => (expected[j] += (lambdas[j] * x) / total / terms.length));
+    }
+    const fit = fitInterpolation(counts, heldOut, { order: 2, initial: lambdas, maxIterations: 1 });
+    expect(fit.iterations).toBe(1);
+    expect(fit.converged).toBe(false);
+    expect(fit.tokens).toBe(4);
+    expect(fit.logLikelihoods[0]).toBeCloseTo(logLikelihood, 12);
+    fit.lambdas!.forEach((l, j) => expect(l).toBeCloseTo(expected[j], 12));
+    // By hand: the first update moves weight from the uniform term to the bigram.
+    expect(expected[0]).toBeLessThan(0.2);
+    expect(expected[2]).toBeGreaterThan(0.4);
+  });
+
+  // A realistic case: words of 20 chapters of Moby-Dick, weights fitted on 5 others.
+  const chapters = (from: number, to: number) =>
+    tokenizeSentences(
+      mobyDickSections()
+        .filter((s) => s.chapter !== null && s.chapter >= from && s.chapter <= to)
+        .map((s) => s.text)
+        .join("\n\n"),
+      { lowercase: true },
+    );
+  const trainWords = chapters(1, 20);
+  const words = Vocabulary.build(trainWords.flat(), { minCount: 2 });
+  const bookCounts = countNgrams(trainWords.map((s) => words.encode(s)), words, 3);
+  const dev = chapters(21, 25).map((s) => words.encode(s));
+
+  it("never lowers the development log-likelihood, and reports the likelihood of the model it returns", () => {
+    for (const buckets of [1, 4]) {
+      const fit = fitInterpolation(bookCounts, dev, { order: 3, buckets });
+      expect(fit.converged).toBe(true);
+      expect(fit.iterations).toBeGreaterThan(5);
+      expect(fit.logLikelihoods).toHaveLength(fit.iterations + 1);
+      for (let i = 1; i < fit.logLikelihoods.length; i++) expect(fit.logLikelihoods[i]).toBeGreaterThanOrEqual(fit.logLikelihoods[i - 1] - 1e-9);
+      const scored = evaluate(fit.model, dev);
+      expect(scored.tokens).toBe(fit.tokens);
+      expect(scored.logProb).toBeCloseTo(fit.logLikelihoods[fit.iterations], 6);
+      // Every token has its unigram and bigram terms (every word of the vocabulary was a context in
+      // training), fewer a seen trigram context.
+      const perOrder = fit.tokensPerBucket.map((row) => row.reduce((a, b) => a + b, 0));
+      expect(perOrder[0]).toBe(fit.tokens);
+      expect(perOrder[1]).toBe(fit.tokens);
+      expect(perOrder[2]).toBeLessThan(perOrder[1]);
+    }
+  });
+
+  it("beats the default weights on the development text, and buckets beat one weight per order", () => {
+    const fixed = evaluate(new InterpolationModel(bookCounts, 3), dev).perplexity;
+    const flat = fitInterpolation(bookCounts, dev, { order: 3 });
+    const bucketed = fitInterpolation(bookCounts, dev, { order: 3, buckets: 6 });
+    const tuned = evaluate(flat.model, dev).perplexity;
+    expect(tuned).toBeLessThan(0.99 * fixed);
+    expect(evaluate(bucketed.model, dev).perplexity).toBeLessThan(tuned);
+    expect(flat.lambdas!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(flat.lambdas!.every((l) => l > 0)).toBe(true);
+    // A bigram context seen often earns more trust than one seen twice or three times.
+    expect(bucketed.mu[1][5]).toBeGreaterThan(bucketed.mu[1][1] + 0.1);
+  });
+
+  it("finds the maximum of the development likelihood (checked against a grid over μ_1, μ_2)", () => {
+    const fit = fitInterpolation(bookCounts, dev, { order: 2, tolerance: 1e-10 });
+    // The terms of each development token, looked up directly.
+    const terms: number[][] = [];
+    const V1 = words.size - 1;
+    for (const s of dev) {
+      for (let i = 0; i <= s.length; i++) {
+        const w = i < s.length ? s[i] : words.eos;
+        const h = i === 0 ? words.bos : s[i - 1];
+        const total = bookCounts.contextCount([h]);
+        terms.push([1 / V1, bookCounts.count([w]) / bookCounts.tokens, ...(total > 0 ? [bookCounts.count([h, w]) / total] : [])]);
+      }
+    }
+    const logLikelihood = (mu1: number, mu2: number) =>
+      terms.reduce((s, p) => {
+        const p1 = mu1 * p[1] + (1 - mu1) * p[0];
+        return s + Math.log(p.length === 3 ? mu2 * p[2] + (1 - mu2) * p1 : p1);
+      }, 0);
+    let best = { ll: -Infinity, mu1: 0, mu2: 0 };
+    for (let a = 0.01; a < 1; a += 0.01) {
+      for (let b = 0.01; b < 1; b += 0.01) {
+        const ll = logLikelihood(a, b);
+        if (ll > best.ll) best = { ll, mu1: a, mu2: b };
+      }
+    }
+    const emLogLikelihood = fit.logLikelihoods[fit.iterations];
+    expect(emLogLikelihood).toBeCloseTo(logLikelihood(fit.mu[0][0], fit.mu[1][0]), 6);
+    expect(emLogLikelihood).toBeGreaterThanOrEqual(best.ll - 1e-9);
+    expect(Math.abs(fit.mu[0][0] - best.mu1)).toBeLessThan(0.02);
+    expect(Math.abs(fit.mu[1][0] - best.mu2)).toBeLessThan(0.02);
+  });
+
+  it("rejects bad input with a message naming the problem", () => {
+    expect(() => fitInterpolation(counts, [], { order: 2 })).toThrow(/no development sentences/);
+    expect(() => fitInterpolation(counts, heldOut, { order: 2, buckets: 0 })).toThrow(/buckets must be an integer >= 1, got 0/);
+    expect(() => fitInterpolation(counts, heldOut, { order: 2, maxIterations: 0 })).toThrow(/maxIterations must be an integer >= 1, got 0/);
+    expect(() => fitInterpolation(counts, heldOut, { order: 2, initial: [0, 0.5, 0.5] })).toThrow(/every starting weight must be > 0/);
+    expect(() => fitInterpolation(counts, heldOut, { order: 2, initial: [0.2, 0.3, 0.4] })).toThrow(/lambdas must sum to 1/);
+    expect(() => fitInterpolation(counts, heldOut, { order: 4 })).toThrow(/order must be an integer in 1..3/);
+    expect(() => fitInterpolation(counts, [[THE, EOS]], { order: 2 })).toThrow(/fitInterpolation: sentence 0 has <\/s> at position 1/);
   });
 });
 

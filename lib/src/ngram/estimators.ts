@@ -23,11 +23,13 @@ export interface EstimatorOptions {
   discount?: number;
   /** interpolation: λ_0 (uniform) .. λ_n, non-negative, summing to 1 (default {@link defaultLambdas}). */
   lambdas?: readonly number[];
+  /** interpolation, instead of lambdas: the recursive weights μ[k-1][b] per order and count bucket (see {@link InterpolationModel}). */
+  mu?: readonly (readonly number[])[];
 }
 
 /** The estimator called `name`, trained on `counts`. Throws on an unknown name, listing the valid ones. */
 export function createModel(name: EstimatorName, counts: NgramCounts, options: EstimatorOptions = {}): NgramModel {
-  const { order = counts.n, k, discount, lambdas } = options;
+  const { order = counts.n, k, discount, lambdas, mu } = options;
   switch (name) {
     case "mle":
       return new MleModel(counts, order);
@@ -36,7 +38,8 @@ export function createModel(name: EstimatorName, counts: NgramCounts, options: E
     case "backoff":
       return new BackoffModel(counts, order, discount);
     case "interpolation":
-      return new InterpolationModel(counts, order, lambdas);
+      if (lambdas !== undefined && mu !== undefined) throw new Error("createModel: interpolation takes lambdas or mu, not both");
+      return new InterpolationModel(counts, order, mu !== undefined ? { mu } : lambdas);
     case "kneser-ney":
       return new KneserNeyModel(counts, order, discount);
   }
