@@ -174,6 +174,16 @@ describe("Stacked", () => {
     return new Stacked([bottom, top], { skip });
   };
 
+  it("names each parameter by its position, so two default-named layers are told apart; refuses one layer object twice", () => {
+    const rng = new Random(22);
+    const stack = new Stacked([new RNN(3, 4, { rng }), new RNN(4, 4, { rng })]);
+    expect(stack.parameters().map((p) => p.name)).toEqual([
+      "layers.0.rnn.Wxh", "layers.0.rnn.Whh", "layers.0.rnn.bh", "layers.1.rnn.Wxh", "layers.1.rnn.Whh", "layers.1.rnn.bh",
+    ]);
+    const shared = new RNN(4, 4, { rng });
+    expect(() => new Stacked([shared, shared])).toThrow(/the same layer object appears twice/);
+  });
+
   for (const skip of ["none", "residual", "concat"] as const) {
     it(`gradient check of 2 layers, skip "${skip}", float64, given first state and dLast: max relative error < 1e-6`, () => {
       checkRecurrent(make(skip), { withFirst: true, withDLast: true });
@@ -214,8 +224,8 @@ describe("Stacked", () => {
         return { loss: dot(f.h.data, R), inputGrads: { x: s.backward(f, new Sequence(T, B, R)).dx.data } };
       },
       tf: (p, inp) => {
-        const h0 = tfRnn(inp.x, p, "l0", T, B);
-        const h1 = tfRnn(tf.concat(h0), p, "l1", T, B);
+        const h0 = tfRnn(inp.x, p, "layers.0.l0", T, B);
+        const h1 = tfRnn(tf.concat(h0), p, "layers.1.l1", T, B);
         return tf.sum(tf.concat(h1).add(tf.concat(h0)).mul(tensorOf(R))) as tf.Scalar;
       },
     });
@@ -238,6 +248,16 @@ describe("Bidirectional", () => {
     const rng = new Random(31);
     return new Bidirectional(new RNN(3, 4, { rng, dtype, name: "fw" }), new RNN(3, 2, { rng, dtype, name: "bw" }));
   };
+
+  it("names each parameter by its direction; refuses one layer object for both", () => {
+    const rng = new Random(33);
+    const bi = new Bidirectional(new RNN(3, 2, { rng }), new RNN(3, 2, { rng }));
+    expect(bi.parameters().map((p) => p.name)).toEqual([
+      "forward.rnn.Wxh", "forward.rnn.Whh", "forward.rnn.bh", "backward.rnn.Wxh", "backward.rnn.Whh", "backward.rnn.bh",
+    ]);
+    const one = new RNN(3, 2, { rng });
+    expect(() => new Bidirectional(one, one)).toThrow(/two layer objects/);
+  });
 
   it("output t is [→h_t, ←h_t], ←h from the backward layer run on the reversed steps", () => {
     const bi = make();
@@ -276,8 +296,8 @@ describe("Bidirectional", () => {
         return { loss: dot(f.h.data, R), inputGrads: { x: bi.backward(f, new Sequence(T, B, R)).dx.data } };
       },
       tf: (p, inp) => {
-        const fw = tfRnn(inp.x, p, "fw", T, B);
-        const bw = tfRnn(tf.concat(stepsOf(inp.x, T, B).reverse()), p, "bw", T, B).reverse();
+        const fw = tfRnn(inp.x, p, "forward.fw", T, B);
+        const bw = tfRnn(tf.concat(stepsOf(inp.x, T, B).reverse()), p, "backward.bw", T, B).reverse();
         return tf.sum(tf.concat([tf.concat(fw), tf.concat(bw)], 1).mul(tensorOf(R))) as tf.Scalar;
       },
     });

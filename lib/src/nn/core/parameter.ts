@@ -14,12 +14,27 @@ import { Matrix } from "./matrix";
 export class Parameter {
   readonly grad: Matrix;
   version = 0;
+  private qualifiedName: string;
 
   constructor(
-    readonly name: string,
+    name: string,
     readonly value: Matrix,
   ) {
+    this.qualifiedName = name;
     this.grad = Matrix.zeros(value.rows, value.cols, value.dtype);
+  }
+
+  /**
+   * Where the weight sits, e.g. "lstm.Wx", or "layers.1.lstm.Wx" inside a
+   * stack: messages about a NaN or a clipped gradient name it.
+   */
+  get name(): string {
+    return this.qualifiedName;
+  }
+
+  /** Puts the weight under a wrapper's position, e.g. prefix "layers.1" turns "lstm.Wx" into "layers.1.lstm.Wx". */
+  nameWithin(prefix: string): void {
+    this.qualifiedName = `${prefix}.${this.qualifiedName}`;
   }
 
   zeroGrad(): void {

@@ -53,8 +53,12 @@ export class Bidirectional implements RecurrentLayer<BidirectionalCache> {
     if (forwardLayer.inputSize !== backwardLayer.inputSize) {
       throw new Error(`Bidirectional: both directions read the same input, but their inputSizes are ${forwardLayer.inputSize} and ${backwardLayer.inputSize}`);
     }
+    if (forwardLayer === backwardLayer) throw new Error("Bidirectional: the two directions must be two layer objects, each with its own weights");
     this.inputSize = forwardLayer.inputSize;
     this.hiddenSize = forwardLayer.hiddenSize + backwardLayer.hiddenSize;
+    // Names say the direction ("forward.gru.Wh", "backward.gru.Wh").
+    forwardLayer.parameters().forEach((p) => p.nameWithin("forward"));
+    backwardLayer.parameters().forEach((p) => p.nameWithin("backward"));
   }
 
   parameters(): Parameter[] {

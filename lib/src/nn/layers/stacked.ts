@@ -80,6 +80,9 @@ export class Stacked implements RecurrentLayer<StackedCache> {
     options: StackedOptions = {},
   ) {
     if (layers.length === 0) throw new Error("Stacked: needs at least one layer");
+    if (new Set(layers).size !== layers.length) throw new Error("Stacked: the same layer object appears twice; each level needs its own weights");
+    // Names carry the position, so two default-named layers are told apart ("layers.0.lstm.Wx", "layers.1.lstm.Wx").
+    layers.forEach((layer, i) => layer.parameters().forEach((p) => p.nameWithin(`layers.${i}`)));
     this.skip = options.skip ?? "none";
     this.inputSize = layers[0].inputSize;
     for (let i = 1; i < layers.length; i++) {
