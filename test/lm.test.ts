@@ -220,6 +220,59 @@ describe("softmaxWithTemperature and sampling", () => {
   });
 });
 
+describe("bad input to the sampling helpers and the evaluation", () => {
+  it("argmax refuses NaN wherever it sits, and an empty array", () => {
+    expect(() => argmax([NaN, 1])).toThrow(/^argmax: values\[0\] is NaN; every value must be a number, not NaN$/);
+    expect(() => argmax([1, NaN, 0])).toThrow(/^argmax: values\[1\] is NaN/);
+    expect(() => argmax(new Float32Array([0, 2, NaN]))).toThrow(/^argmax: values\[2\] is NaN/);
+    expect(() => argmax([])).toThrow(/^argmax: values is empty: there is no largest entry$/);
+    expect(() => argmax(["3", 1] as unknown as number[])).toThrow(/^argmax: values\[0\] is "3"/);
+    // Infinities are ordered: still fine.
+    expect(argmax([-Infinity, 2, Infinity, 1])).toBe(2);
+    expect(argmax([-Infinity, -Infinity])).toBe(0);
+  });
+
+  it("entropy refuses what is not a distribution: an empty array, a sum off 1, negative, NaN or infinite entries", () => {
+    expect(() => entropy([0.5, 0.7])).toThrow(/^entropy: p sums to 1\.2, not 1 \(tolerance 0\.001\); normalize it first/);
+    expect(() => entropy([3, 1])).toThrow(/p sums to 4, not 1/);
+    expect(() => entropy([])).toThrow(/^entropy: p is empty; a distribution needs at least one outcome$/);
+    expect(() => entropy([1.5, -0.5])).toThrow(/^entropy: p\[1\] is -0\.5; probabilities must be finite numbers >= 0$/);
+    expect(() => entropy([NaN, 1])).toThrow(/^entropy: p\[0\] is NaN/);
+    expect(() => entropy([Infinity])).toThrow(/^entropy: p\[0\] is Infinity/);
+    // A float32 softmax over many outcomes sums to 1 only within rounding: accepted.
+    const rng = new Random(9);
+    const p32 = Float32Array.from(softmaxWithTemperature(Array.from({ length: 5000 }, () => 3 * rng.normal()), 1));
+    expect(Number.isFinite(entropy(p32))).toBe(true);
+    expect(entropy([1, 0])).toBe(0);
+  });
+
+  it("the temperature must be a finite number >= 0, and the logits numbers", () => {
+    const rng = new Random(1);
+    for (const t of [-0.5, NaN, Infinity]) {
+      expect(() => softmaxWithTemperature([1, 2], t)).toThrow(new RegExp(`^softmaxWithTemperature: temperature must be a finite number >= 0, got ${t}$`));
+      expect(() => sampleFromLogits([1, 2], t, rng)).toThrow(new RegExp(`^sampleFromLogits: temperature must be a finite number >= 0, got ${t}$`));
+    }
+    expect(() => sampleFromLogits([1, NaN], 0, rng)).toThrow(/softmaxWithTemperature: logit 1 is NaN/);
+    expect(() => sampleFromLogits([], 1, rng)).toThrow(/softmaxWithTemperature: no logits/);
+  });
+
+  it("evaluate scores a stream whose whole windows are ignored, but refuses one where every target is", () => {
+    const model = tinyModel("rnn", 2);
+    const ids = randomIds(new Random(3), 30);
+    const pairs = nextTokenPairs(ids, 0);
+    const IGNORE = -1;
+    // One lane, windows of 5: the first 10 targets (two whole windows) ignored.
+    const targets = pairs.targets.map((t, i) => (i < 10 ? IGNORE : t));
+    const partial = model.evaluate({ inputs: pairs.inputs, targets }, { batch: 1, steps: 5, ignoreIndex: IGNORE });
+    expect(partial.count).toBe(pairs.targets.length - 10);
+    expect(Number.isFinite(partial.loss) && partial.loss > 0).toBe(true);
+    const none = { inputs: pairs.inputs, targets: pairs.targets.map(() => IGNORE) };
+    expect(() => model.evaluate(none, { batch: 1, steps: 5, ignoreIndex: IGNORE })).toThrow(
+      /^RNNLanguageModel\.evaluate: no target left to score: all 30 targets equal ignoreIndex = -1$/,
+    );
+  });
+});
+
 describe("rnnBackwardBySteps", () => {
   it("has per-step shares h_{t−1}ᵀ·dz_t that sum to RNN.backward's gradients", () => {
     const rng = new Random(21);

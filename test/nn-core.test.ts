@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Matrix, Parameter, DType, Sequence, jsLinalg, linalg, setLinalg, Linalg, TensorFlowLinalg, useTensorFlowLinalg, gradCheck, GradCheckResult, Dense, Embedding, oneHot, softmax, softmaxCrossEntropy, meanSquaredError, concatColumns, sliceColumns, sigmoid, addBias, addColumnSums } from "../lib/src/nn";
+import { expectFinite, NonFiniteError } from "../lib/src/nn";
 import { initBackend, Random } from "../lib/src";
 import { compareWithTf, expectAgreement, tensorOf } from "./tfgrad";
 import { dot, expectGradCheck, randn, relDiff } from "./helpers";
@@ -245,6 +246,15 @@ describe("Dense", () => {
     expect(() => d.backward(f, Matrix.zeros(4, 3))).toThrow(/Dense.backward: dy: expected shape \[rows, output\] = \[4, 2\], got \[4, 3\]/);
     expect(() => new Dense(0, 2, { rng: new Random(1) })).toThrow(/Dense: inputSize must be a positive integer, got 0/);
   });
+
+  it("rejects a NaN or infinite input, naming the row and column, on a matrix and on a sequence", () => {
+    const d = new Dense(3, 2, { rng: new Random(1) });
+    const x = Matrix.zeros(4, 3);
+    x.set(2, 1, NaN);
+    expect(() => d.forward(x)).toThrow(/^Dense: input x holds NaN at row 2, column 1$/);
+    x.set(2, 1, -Infinity);
+    expect(() => d.forward(new Sequence(2, 2, x))).toThrow(/^Dense: input x holds -Infinity at row 2, column 1$/);
+  });
 });
 
 describe("Embedding and oneHot", () => {
@@ -341,7 +351,8 @@ describe("losses", () => {
     const r = softmaxCrossEntropy(logits.value, targets, options);
     expect(r.count).toBe(3.5);
     expect(Array.from(r.dLogits.data.subarray(10, 20)).every((g) => g === 0)).toBe(true); // ignored and masked rows
-    expect(softmaxCrossEntropy(logits.value, targets, { mask: [0, 0, 0, 0, 0, 0], ignoreIndex: -100 }).loss).toBe(0);
+    // Nothing left to score: loss 0 only when asked for (allowEmpty), an error otherwise.
+    expect(softmaxCrossEntropy(logits.value, targets, { mask: [0, 0, 0, 0, 0, 0], ignoreIndex: -100, allowEmpty: true }).loss).toBe(0);
   });
 
   it("gradient check of mean squared error, float64: max relative error < 1e-6; value by hand", () => {
@@ -380,5 +391,61 @@ describe("losses", () => {
     expect(() => softmaxCrossEntropy(z, [0, 1, 2], { mask: [1, 1] })).toThrow(/mask has 2 entries, expected 3/);
     expect(() => softmaxCrossEntropy(z, [0, 1, 2], { mask: [1, -1, 1] })).toThrow(/mask\[1\] = -1/);
     expect(() => meanSquaredError(z, Matrix.zeros(4, 3))).toThrow(/meanSquaredError: target: expected shape \[3, 4\] \(the prediction's\), got \[4, 3\]/);
+  });
+
+  it("a fully masked cross-entropy is an error, not a loss of 0 (unless allowEmpty)", () => {
+    const z = randn(new Random(8), 3, 4, "float64");
+    expect(() => softmaxCrossEntropy(z, [0, 1, 2], { mask: [0, 0, 0] })).toThrow(
+      /^softmaxCrossEntropy: no target left to score: every position is masked \(all 3 rows have a mask weight of 0\); pass \{ allowEmpty: true \} to get loss 0 and count 0$/,
+    );
+    expect(() => softmaxCrossEntropy(z, [-100, -100, -100], { ignoreIndex: -100 })).toThrow(
+      /no target left to score: every position is masked \(all 3 rows have the target ignoreIndex = -100\)/,
+    );
+    expect(() => softmaxCrossEntropy(z, [-100, 1, 2], { ignoreIndex: -100, mask: [1, 0, 0] })).toThrow(/a mask weight of 0 or the target ignoreIndex = -100/);
+    expect(() => softmaxCrossEntropy(Matrix.zeros(0, 4, "float64"), [])).toThrow(/no target left to score: the logits have no rows/);
+    const empty = softmaxCrossEntropy(z, [0, 1, 2], { mask: [0, 0, 0], allowEmpty: true });
+    expect(empty).toMatchObject({ loss: 0, count: 0 });
+    expect(empty.dLogits.data.every((g) => g === 0)).toBe(true);
+    // One row left is enough.
+    expect(softmaxCrossEntropy(z, [0, 1, 2], { mask: [0, 0, 1] }).count).toBe(1);
+  });
+
+  it("refuses NaN and infinite logits, predictions and targets, naming the tensor and the element", () => {
+    const z = Matrix.from([[0, 1, 2], [3, 4, 5]], "float64");
+    z.set(1, 2, NaN);
+    expect(() => softmaxCrossEntropy(z, [0, 1])).toThrow(/^softmaxCrossEntropy: logits holds NaN at row 1, column 2$/);
+    const seq = new Sequence(2, 1, Matrix.from([[0, 1, 2], [Infinity, 0, 0]], "float32"));
+    expect(() => softmaxCrossEntropy(seq, [0, 1])).toThrow(/^softmaxCrossEntropy: logits holds Infinity at row 1, column 0$/);
+    // Even in a masked row: NaN logits mean the network itself is broken.
+    expect(() => softmaxCrossEntropy(z, [0, 1], { mask: [1, 0] })).toThrow(NonFiniteError);
+    const y = Matrix.from([[1, 2], [3, 4]], "float64");
+    expect(() => meanSquaredError(Matrix.from([[1, -Infinity], [0, 0]], "float64"), y)).toThrow(/^meanSquaredError: prediction holds -Infinity at row 0, column 1$/);
+    expect(() => meanSquaredError(y, Matrix.from([[1, 2], [NaN, 4]], "float64"))).toThrow(/^meanSquaredError: target holds NaN at row 1, column 0$/);
+    expect(() => meanSquaredError(Matrix.zeros(0, 2), Matrix.zeros(0, 2))).toThrow(/^meanSquaredError: the prediction \[0, 2\] is empty: no element to score$/);
+  });
+});
+
+describe("expectFinite", () => {
+  it("passes finite matrices and names the first NaN or infinity by row and column", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const m = randn(new Random(1), 5, 4, dtype);
+      expect(() => expectFinite("LSTM", "input x", m)).not.toThrow();
+      m.set(3, 1, NaN);
+      m.set(4, 0, Infinity);
+      expect(() => expectFinite("LSTM", "input x", m)).toThrow(/^LSTM: input x holds NaN at row 3, column 1$/);
+      m.set(3, 1, 0);
+      const error = (() => {
+        try {
+          expectFinite("LSTM", "input x", m);
+        } catch (e) {
+          return e as NonFiniteError;
+        }
+      })();
+      expect(error).toBeInstanceOf(NonFiniteError);
+      expect(error).toMatchObject({ layer: "LSTM", tensor: "input x", row: 4, col: 0, value: Infinity, message: "LSTM: input x holds Infinity at row 4, column 0" });
+    }
+    // −0 and the extremes of float32 and float64 are finite.
+    expect(() => expectFinite("t", "m", Matrix.from([[-0, 3.4e38, -Number.MAX_VALUE, 5e-324]], "float64"))).not.toThrow();
+    expect(() => expectFinite("t", "m", Matrix.zeros(0, 3))).not.toThrow();
   });
 });

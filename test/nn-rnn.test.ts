@@ -330,7 +330,8 @@ describe("truncated BPTT", () => {
       const f = rnn.forward(x.slice(from, to), first);
       const o = dense.forward(f.h);
       const mask = Array.from({ length: (to - from) * B }, (_, r) => (from + Math.floor(r / B) >= lossFrom ? 1 : 0));
-      const ce = softmaxCrossEntropy(o.y, targets.slice(from * B, to * B), { mask });
+      // lossFrom = to: truncatedBPTT only advancing the state, nothing to score.
+      const ce = softmaxCrossEntropy(o.y, targets.slice(from * B, to * B), { mask, allowEmpty: lossFrom === to });
       return { loss: ce.loss, f, backward: () => rnn.backward(f, dense.backward(o, ce.dLogits)) };
     };
     const step: ModelStep<RecurrentState | undefined> = (w, first) => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as math from "mathjs";
 import { Matrix, Parameter, Adam, Momentum, Optimizer, SGD, clipGradNorm, clipGradValue, findNonFinite, globalGradNorm, TrainEvent, TrainingDivergedError, miniBatches, train } from "../lib/src/nn";
+import { Dense, NonFiniteError, RNN, TrainOptions } from "../lib/src/nn";
 import { Random } from "../lib/src";
+import { RNNLanguageModel } from "../lib/src/lm";
 import {
   eigenvalues,
   glorotNormal,
@@ -579,7 +581,8 @@ describe("train", () => {
     const task = linearRegression(0, "float32");
     let error: TrainingDivergedError | undefined;
     try {
-      train({ optimizer: new SGD([task.W, task.b], { learningRate: 50 }), step: task.step, batches: [[0, 1, 2, 3, 4, 5, 6, 7]], epochs: 1000 });
+      // The exploding-loss check would stop this run first: off, to reach the weights' overflow.
+      train({ optimizer: new SGD([task.W, task.b], { learningRate: 50 }), step: task.step, batches: [[0, 1, 2, 3, 4, 5, 6, 7]], epochs: 1000, divergence: false });
     } catch (e) {
       if (e instanceof TrainingDivergedError) error = e;
       else throw e;
@@ -608,5 +611,164 @@ describe("train", () => {
     expect(() => train({ optimizer, step: task.step, batches: () => [] })).toThrow(/epoch 0 has no batches/);
     expect(() => train({ optimizer, step: task.step, batches: [[0]], clipNorm: -1 })).toThrow(/clipNorm/);
     expect(() => train({ optimizer, step: task.step, batches: [[0]], epochs: 1.5 })).toThrow(/epochs/);
+  });
+});
+
+// ------------------------------------------- divergence without NaN, bad steps
+
+/** f(w) = ½w² from w = 10 (loss 50): plain SGD multiplies w by 1 − η each step. */
+function bowl() {
+  const w = new Parameter("w", Matrix.from([[10]], "float64"));
+  const step = (): number => {
+    const v = w.value.data[0];
+    w.grad.data[0] = v;
+    return 0.5 * v * v;
+  };
+  return { w, step, batches: Array.from({ length: 50 }, (_, i) => i) };
+}
+
+/** What `run` throws (the test fails if it returns). */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected an error, the call returned normally");
+}
+
+describe("train: a finite loss that explodes, and steps that return no loss", () => {
+  it("stops the quadratic bowl at a too-large rate within its 50 steps, naming the step, the loss and the remedy", () => {
+    // η = 46.4: |1 − η|² ≈ 2000 per step, loss 50 → ~2e167 in 50 steps without the check.
+    const silent = bowl();
+    const history = train({ optimizer: new SGD([silent.w], { learningRate: 46.4 }), step: silent.step, batches: silent.batches, divergence: false });
+    expect(history.trainLoss[49]).toBeGreaterThan(1e160);
+
+    const task = bowl();
+    const error = thrown(() => train({ optimizer: new SGD([task.w], { learningRate: 46.4 }), step: task.step, batches: task.batches }));
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    const diverged = error as TrainingDivergedError;
+    // Step 1: 50 · 45.4² ≈ 1.0e5 > 1000 × 50.
+    expect(diverged).toMatchObject({ source: "loss", reason: "exploding-loss", step: 1, epoch: 0, parameter: undefined });
+    expect(diverged.value).toBeCloseTo(50 * 45.4 * 45.4, 6);
+    expect(diverged.message).toMatch(
+      /^Training diverged at step 1 \(epoch 0\): the loss is 103058, more than 1000 × the first loss of this run, 50 \(divergence\.factor sets this check\)\. Try gradient clipping \(clipNorm\) or a lower learning rate \(it was 46\.4\)\.$/,
+    );
+    expect(diverged.history.trainLoss).toEqual([50]);
+    // The update of the exploded step is not applied: w is where step 1 found it.
+    expect(task.w.value.data[0]).toBeCloseTo(10 * (1 - 46.4), 10);
+  });
+
+  it("catches geometric growth after the loss had first fallen far below its start", () => {
+    // η = 0.5 for 20 steps (the loss × 1/4 per step, down to ~5e-11), then η = 2.5 (× 2.25 per step):
+    // the loss never comes near 1000 × its start, but rises ten steps in a row, 2.25¹⁰ ≈ 3300-fold.
+    const task = bowl();
+    const error = thrown(() =>
+      train({ optimizer: new SGD([task.w], { learningRate: 0.5 }), step: task.step, batches: task.batches, schedule: (t) => (t < 20 ? 0.5 : 2.5) }),
+    ) as TrainingDivergedError;
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect(error).toMatchObject({ source: "loss", reason: "exploding-loss", step: 30 });
+    expect(error.message).toMatch(/^Training diverged at step 30 \(epoch 0\): the loss is [\d.e-]+, up at each of the last 10 steps, 3\.33e\+3 × its value 10 steps before, [\d.e-]+ \(divergence\.window and divergence\.growth set this check\)\. Try gradient clipping/);
+    expect(error.value).toBeLessThan(1e-6);
+  });
+
+  it("is configurable: a larger factor stops later, Infinity or false turn the checks off, and bad settings are refused", () => {
+    const run = (divergence: TrainOptions<number>["divergence"]) => {
+      const task = bowl();
+      return () => train({ optimizer: new SGD([task.w], { learningRate: 46.4 }), step: task.step, batches: task.batches, divergence });
+    };
+    // 50 · 45.4⁴ ≈ 2e8: past 1e6 × 50 at step 2.
+    expect(thrown(run({ factor: 1e6 }))).toMatchObject({ step: 2, reason: "exploding-loss" });
+    // The factor off: the window check (10 rising steps, ten-fold) stops it at step 10.
+    expect(thrown(run({ factor: Infinity }))).toMatchObject({ step: 10, reason: "exploding-loss" });
+    expect(run({ factor: Infinity, growth: Infinity })().trainLoss).toHaveLength(50);
+    expect(run(false)().trainLoss).toHaveLength(50);
+    expect(run({ factor: 1 })).toThrow(/train: divergence\.factor must be a number > 1 \(Infinity: off\), got 1/);
+    expect(run({ growth: NaN })).toThrow(/train: divergence\.growth must be a number > 1 \(Infinity: off\), got NaN/);
+    expect(run({ window: 1 })).toThrow(/train: divergence\.window must be an integer >= 2, got 1/);
+  });
+
+  it("does not fire on a noisy, spiky but decreasing loss, nor on losses <= 0", () => {
+    const rng = new Random(3);
+    const p = new Parameter("p", Matrix.zeros(1, 1, "float64"));
+    // Cross-entropy-like: from ln 65 down to ~0.4, ±30% noise, a 10× spike every 37 steps, and runs of
+    // nine slow rises in a row (a plateau drifting up) every 100 steps.
+    const losses = Array.from({ length: 600 }, (_, t) => {
+      const trend = Math.log(65) * Math.exp(-t / 250);
+      if (t % 100 >= 50 && t % 100 < 60) return trend * (1 + 0.02 * (t % 100 - 50));
+      return trend * (1 + 0.3 * (2 * rng.uniform() - 1)) * (t % 37 === 36 ? 10 : 1);
+    });
+    const history = train({ optimizer: new SGD([p], { learningRate: 0.1 }), step: (t: number) => losses[t], batches: losses.map((_, t) => t) });
+    expect(history.trainLoss).toEqual(losses);
+    // A loss that may be negative (a log-density): no multiple of a first loss of −1 means anything.
+    const signed = Array.from({ length: 100 }, (_, t) => (t === 0 ? -1 : 5 * (1 + 0.3 * rng.uniform())));
+    expect(train({ optimizer: new SGD([p], { learningRate: 0.1 }), step: (t: number) => signed[t], batches: signed.map((_, t) => t) }).trainLoss).toHaveLength(100);
+  });
+
+  it("does not fire on a small character model trained at a sane rate, whose loss falls", () => {
+    const text = "the whale, the whale! call me ishmael. the sea, the ship and the whale. ".repeat(8);
+    const chars = [...new Set(text)];
+    const ids = Array.from(text, (c) => chars.indexOf(c));
+    const rng = new Random(7);
+    const model = new RNNLanguageModel({ vocabSize: chars.length, layer: new RNN(chars.length, 16, { rng, dtype: "float64" }), rng });
+    const T = 12, B = 4;
+    const history = train({
+      optimizer: new SGD(model.parameters(), { learningRate: 0.5 }),
+      batches: (_epoch, r) => Array.from({ length: 10 }, () => Array.from({ length: B }, () => r.int(ids.length - T - 1))),
+      epochs: 6,
+      step: (starts: number[]) => {
+        const inputs: number[] = [], targets: number[] = [];
+        for (let t = 0; t < T; t++) for (const s of starts) inputs.push(ids[s + t]), targets.push(ids[s + t + 1]);
+        const r = model.loss(inputs, targets, B);
+        r.backward();
+        return r.loss;
+      },
+    });
+    expect(history.trainLoss).toHaveLength(60);
+    expect(history.trainLoss[0]).toBeCloseTo(Math.log(chars.length), 0);
+    expect(Math.max(...history.trainLoss.slice(50))).toBeLessThan(history.trainLoss[0] - 1);
+  });
+
+  it("reports a step that returns no number as a programming error saying what it returned", () => {
+    const p = new Parameter("p", Matrix.zeros(1, 1, "float64"));
+    const run = (step: () => unknown, validate?: () => unknown) => () =>
+      train({ optimizer: new SGD([p], { learningRate: 0.1 }), step: step as () => number, validate: validate as (() => number) | undefined, batches: [0, 1] });
+    for (const [returned, words] of [
+      [undefined, "undefined"],
+      ["1.5", 'the string "1.5"'],
+      [null, "null"],
+      [{ loss: 2, count: 3 }, "an object with a numeric .loss (return that number)"],
+      [() => 2, "a function (call it and return its loss)"],
+    ] as const) {
+      const error = thrown(run(() => returned));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).not.toBeInstanceOf(TrainingDivergedError);
+      expect((error as Error).message).toBe(`train: the step function returned ${words}; it must return the loss as a number`);
+    }
+    expect(run(() => 1, () => undefined)).toThrow(/^train: the validate function returned undefined; it must return the loss as a number$/);
+    // NaN is a number: the run diverged (unchanged).
+    expect(run(() => NaN)).toThrow(TrainingDivergedError);
+  });
+
+  it("turns a NaN or an infinity met by a layer inside the step into a TrainingDivergedError naming the layer", () => {
+    const rng = new Random(2);
+    const dense = new Dense(3, 2, { rng, dtype: "float64" });
+    const inputs = [Matrix.from([[1, 2, 3]], "float64"), Matrix.from([[0, 1, 0], [1, 2, NaN]], "float64")];
+    const error = thrown(() =>
+      train({
+        optimizer: new SGD(dense.parameters(), { learningRate: 0.1 }),
+        batches: [0, 1],
+        step: (i: number) => {
+          const y = dense.forward(inputs[i]).y;
+          return Array.from(y.data).reduce((s, v) => s + v * v, 0);
+        },
+      }),
+    ) as TrainingDivergedError;
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect(error).toMatchObject({ source: "forward", reason: "non-finite", step: 1, parameter: undefined });
+    expect(error.value).toBeNaN();
+    expect(error.cause).toBeInstanceOf(NonFiniteError);
+    expect(error.message).toMatch(/^Training diverged at step 1 \(epoch 0\): inside step, Dense: input x holds NaN at row 1, column 2 \(if the data itself holds it, fix the data; otherwise the values overflowed\)\. Try gradient clipping/);
+    expect(error.history.trainLoss).toHaveLength(1);
   });
 });

@@ -152,3 +152,51 @@ describe("Vocabulary", () => {
     expect(() => Vocabulary.build(training, { minCount: 1.5 })).toThrow(/minCount must be an integer >= 1, got 1.5/);
   });
 });
+
+describe("bad input to the tokenizers and the vocabulary", () => {
+  it("the tokenizers refuse a text that is not a string, naming the function and what they got", () => {
+    for (const [name, fn] of [
+      ["tokenizeWords", tokenizeWords],
+      ["tokenizeChars", tokenizeChars],
+      ["splitSentences", splitSentences],
+      ["tokenizeSentences", tokenizeSentences],
+    ] as const) {
+      const call = (v: unknown) => () => (fn as (t: unknown) => unknown)(v);
+      expect(call(undefined)).toThrow(new RegExp(`^${name}: text must be a string, got undefined$`));
+      expect(call(null)).toThrow(new RegExp(`^${name}: text must be a string, got null$`));
+      expect(call(42)).toThrow(new RegExp(`^${name}: text must be a string, got the number 42$`));
+      expect(call(["call", "me"])).toThrow(new RegExp(`^${name}: text must be a string, got an array of 2 elements$`));
+      expect(call(new Uint8Array(3))).toThrow(new RegExp(`^${name}: text must be a string, got a Uint8Array$`));
+    }
+    // An empty text has no tokens: that is the right answer, not an error.
+    expect(tokenizeWords("")).toEqual([]);
+    expect(tokenizeChars("  \n ")).toEqual([]);
+    expect(splitSentences("")).toEqual([]);
+  });
+
+  it("addBoundaries, detokenize, encode and decode refuse a bare string or non-string tokens instead of iterating characters", () => {
+    const bare = "call me" as unknown as string[];
+    expect(() => addBoundaries(bare)).toThrow(/^addBoundaries: tokens must be an array of token strings, got the string "call me" \(tokenize the text first, e\.g\. tokenizeWords\(text\)\)$/);
+    expect(() => detokenize(bare)).toThrow(/^detokenize: tokens must be an array of token strings, got the string "call me"/);
+    expect(() => detokenize(["a", 3] as unknown as string[])).toThrow(/^detokenize: tokens\[1\] must be a token string, got the number 3$/);
+    expect(() => addBoundaries(undefined as unknown as string[])).toThrow(/^addBoundaries: tokens must be an array of token strings, got undefined$/);
+    const v = Vocabulary.build(["the", "cat"]);
+    expect(() => v.encode(bare)).toThrow(/^Vocabulary\.encode: tokens must be an array of token strings, got the string "call me"/);
+    expect(() => v.encode(["the", undefined] as unknown as string[])).toThrow(/^Vocabulary\.encode: tokens\[1\] must be a token string, got undefined$/);
+    // A number is not an unknown token to map to <unk>: it is a mistake.
+    expect(() => v.id(3 as unknown as string)).toThrow(/^Vocabulary\.id: token must be a string, got the number 3$/);
+    expect(() => v.decode("34" as unknown as number[])).toThrow(/^Vocabulary\.decode: ids must be an array of token ids, got the string "34"$/);
+    // Typed arrays of ids decode to tokens (Int32Array.map would have coerced them back to numbers).
+    expect(v.decode(Int32Array.from([3, 4]) as unknown as number[])).toEqual(["cat", "the"]);
+  });
+
+  it("Vocabulary.build refuses a bare string, a non-iterable and non-string tokens, and still takes any iterable of tokens", () => {
+    expect(() => Vocabulary.build("the cat")).toThrow(
+      /^Vocabulary\.build: trainingTokens must be an iterable of token strings, got the string "the cat" \(tokenize the text first, e\.g\. tokenizeChars\(text\) or tokenizeWords\(text\)\)$/,
+    );
+    expect(() => Vocabulary.build(undefined as unknown as string[])).toThrow(/^Vocabulary\.build: trainingTokens must be an iterable of token strings, got undefined$/);
+    expect(() => Vocabulary.build(["a", 7, "b"] as unknown as string[])).toThrow(/^Vocabulary\.build: token 1 must be a string, got the number 7$/);
+    expect(Vocabulary.build(new Set(["b", "a"])).tokens).toEqual([UNK, BOS, EOS, "a", "b"]);
+    expect(Vocabulary.build((function* () { yield "x"; yield "x"; yield "y"; })()).tokens).toEqual([UNK, BOS, EOS, "x", "y"]);
+  });
+});

@@ -47,16 +47,28 @@ export class Random {
     return this.nextUint32() / 4294967296;
   }
 
-  /** Uniform integer in [0, n). */
+  /**
+   * Uniform integer in [0, n), for n up to 2³². A larger n would reach only
+   * 2³² of its values (the draw has 32 bits), so it is refused.
+   */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new Error(`Random.int: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n <= 0 || n > 4294967296) {
+      throw new Error(`Random.int: n must be an integer in 1..2^32 (the draws are 32-bit), got ${describe(n)}`);
     }
     return Math.floor(this.uniform() * n);
   }
 
-  /** Standard normal sample (Box–Muller, caching the second value). */
+  /**
+   * Normal sample with the given mean and standard deviation (Box–Muller,
+   * caching the second value). The mean must be finite and std finite and
+   * >= 0 (std = 0 returns the mean): a negative std would silently mirror
+   * the draws, and NaN or ±Infinity would poison everything drawn from them.
+   */
   normal(mean = 0, std = 1): number {
+    if (!(typeof mean === "number" && Number.isFinite(mean))) throw new Error(`Random.normal: mean must be a finite number, got ${describe(mean)}`);
+    if (!(typeof std === "number" && Number.isFinite(std) && std >= 0)) {
+      throw new Error(`Random.normal: std must be a finite number >= 0, got ${describe(std)}`);
+    }
     if (this.spareNormal !== null) {
       const z = this.spareNormal;
       this.spareNormal = null;
@@ -75,15 +87,21 @@ export class Random {
    * Weights must be finite, non-negative and not all zero.
    */
   categorical(weights: ArrayLike<number>): number {
+    if (weights === null || typeof weights !== "object" || typeof weights.length !== "number") {
+      throw new Error(`Random.categorical: weights must be an array of numbers, got ${describe(weights)}`);
+    }
+    if (weights.length === 0) throw new Error("Random.categorical: weights is empty: there is nothing to draw");
     let total = 0;
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i];
-      if (!(w >= 0) || !Number.isFinite(w)) {
-        throw new Error(`Random.categorical: weight ${i} is ${w}; weights must be finite and >= 0`);
+      if (!(typeof w === "number" && w >= 0 && Number.isFinite(w))) {
+        throw new Error(`Random.categorical: weight ${i} is ${describe(w)}; weights must be finite numbers >= 0`);
       }
       total += w;
     }
-    if (total <= 0) throw new Error("Random.categorical: all weights are zero");
+    if (total <= 0) throw new Error(`Random.categorical: all ${weights.length} weights are zero: no outcome can be drawn`);
+    // A sum past the largest double would make every r − w comparison meaningless.
+    if (!Number.isFinite(total)) throw new Error("Random.categorical: the weights sum to Infinity; scale them down");
     let r = this.uniform() * total;
     for (let i = 0; i < weights.length; i++) {
       r -= weights[i];
@@ -96,6 +114,7 @@ export class Random {
 
   /** Fisher–Yates shuffle, in place; returns the array. */
   shuffle<T>(items: T[]): T[] {
+    if (items === null || typeof items !== "object" || typeof items.length !== "number") throw new Error(`Random.shuffle: items must be an array, got ${describe(items)}`);
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       [items[i], items[j]] = [items[j], items[i]];
@@ -107,4 +126,9 @@ export class Random {
   fork(): Random {
     return new Random(this.nextUint32());
   }
+}
+
+/** A value as an error message shows it: strings quoted, the rest as JavaScript prints it. */
+function describe(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
 }

@@ -78,6 +78,8 @@ export interface LMLoss {
 export interface LMLossOptions {
   mask?: ArrayLike<number>;
   ignoreIndex?: number;
+  /** A window where nothing counts gives loss 0 and count 0 instead of an error. */
+  allowEmpty?: boolean;
 }
 
 /** Options of {@link RNNLanguageModel.evaluate}. */
@@ -226,14 +228,15 @@ export class RNNLanguageModel implements Module {
           mask[t * B + b] = pairs.targets[p] === ignoreIndex ? 0 : 1;
         }
       }
-      const r = this.loss(inputs, targets, B, state, { mask });
+      const r = this.loss(inputs, targets, B, state, { mask, allowEmpty: true }); // weighted by r.count below
       total += r.loss * r.count;
       count += r.count;
       correct += countCorrect(r.forward.logits.data, targets, mask);
       state = r.last;
     }
-    const loss = count > 0 ? total / count : 0;
-    return { loss, perplexity: Math.exp(loss), accuracy: count > 0 ? correct / count : 0, count };
+    if (count === 0) throw new Error(`RNNLanguageModel.evaluate: no target left to score: all ${N} targets equal ignoreIndex = ${ignoreIndex}`);
+    const loss = total / count;
+    return { loss, perplexity: Math.exp(loss), accuracy: correct / count, count };
   }
 
   /**

@@ -18,11 +18,20 @@ function checkTemperature(where: string, temperature: number): void {
   }
 }
 
-/** Index of the largest entry (the first one on ties); −Infinity entries are never chosen unless all are. */
+/**
+ * Index of the largest entry (the first one on ties); −Infinity entries are
+ * never chosen unless all are. A NaN has no place in the order (every
+ * comparison with it is false, so it would silently lose or win by
+ * position): it is an error, as is an empty array.
+ */
 export function argmax(values: ArrayLike<number>): number {
-  if (values.length === 0) throw new Error("argmax: no values");
+  if (values.length === 0) throw new Error("argmax: values is empty: there is no largest entry");
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`argmax: values[${i}] is ${describe(v)}; every value must be a number, not NaN`);
+    if (v > values[best]) best = i;
+  }
   return best;
 }
 
@@ -61,9 +70,37 @@ export function sampleFromLogits(logits: ArrayLike<number>, temperature: number,
   return rng.categorical(softmaxWithTemperature(logits, temperature));
 }
 
-/** The entropy −Σ p ln p of a distribution, in nats (0 · ln 0 counts as 0). */
+/**
+ * How far from 1 the sum of a distribution may be: float32 probabilities
+ * over 10⁴ outcomes, normalized with a float32 sum, can be off by up to
+ * ~10⁴ · 2⁻²⁴ ≈ 6e-4; counts or unnormalized scores are off by far more.
+ */
+const PROBABILITY_SUM_TOLERANCE = 1e-3;
+
+/**
+ * The entropy −Σ p ln p of a distribution, in nats (0 · ln 0 counts as 0).
+ * Throws unless p is a distribution: not empty, every entry finite and >= 0,
+ * summing to 1 within 1e-3 (the entropy of anything
+ * else is a number without meaning).
+ */
 export function entropy(p: ArrayLike<number>): number {
-  let h = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] > 0) h -= p[i] * Math.log(p[i]);
+  if (p.length === 0) throw new Error("entropy: p is empty; a distribution needs at least one outcome");
+  let h = 0, sum = 0;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
+      throw new Error(`entropy: p[${i}] is ${describe(v)}; probabilities must be finite numbers >= 0`);
+    }
+    sum += v;
+    if (v > 0) h -= v * Math.log(v);
+  }
+  if (!(Math.abs(sum - 1) <= PROBABILITY_SUM_TOLERANCE)) {
+    throw new Error(`entropy: p sums to ${sum}, not 1 (tolerance ${PROBABILITY_SUM_TOLERANCE}); normalize it first (divide by the sum)`);
+  }
   return h;
+}
+
+/** A value as an error message shows it: strings quoted, the rest as JavaScript prints it. */
+function describe(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
 }

@@ -3,6 +3,7 @@
  * tokenizer, a character tokenizer, boundary tokens and detokenization.
  */
 import { BOS, EOS } from "./vocabulary";
+import { expectText, expectTokens } from "./check";
 
 /** Options shared by the tokenizers. */
 export interface TokenizeOptions {
@@ -23,6 +24,7 @@ const TOKEN = /\p{N}+(?:[.,]\p{N}+)*(?![\p{L}\p{M}])|[\p{L}\p{M}\p{N}]+(?:['’-
 
 /** Splits text into words, numbers and punctuation marks. */
 export function tokenizeWords(text: string, options: TokenizeOptions = {}): string[] {
+  expectText("tokenizeWords", text);
   const source = options.lowercase ? text.toLowerCase() : text;
   return source.match(TOKEN) ?? [];
 }
@@ -34,6 +36,7 @@ export function tokenizeWords(text: string, options: TokenizeOptions = {}): stri
  * "gap" symbol rather than the layout of the source file.
  */
 export function tokenizeChars(text: string, options: TokenizeOptions = {}): string[] {
+  expectText("tokenizeChars", text);
   const flat = text.replace(/\s+/g, " ").trim();
   return Array.from(options.lowercase ? flat.toLowerCase() : flat);
 }
@@ -56,6 +59,7 @@ const BOUNDARY = /([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]*[\p{Lu}\p{N}])/gu;
  * 19th-century prose: it knows a few abbreviations and nothing more.
  */
 export function splitSentences(text: string): string[] {
+  expectText("splitSentences", text);
   const sentences: string[] = [];
   for (const paragraph of text.split(/\n\s*\n/)) {
     const flat = paragraph.replace(/\s+/g, " ").trim();
@@ -74,6 +78,7 @@ export function splitSentences(text: string): string[] {
 
 /** Splits text into sentences and each sentence into word tokens. */
 export function tokenizeSentences(text: string, options: TokenizeOptions = {}): string[][] {
+  expectText("tokenizeSentences", text);
   return splitSentences(text)
     .map((s) => tokenizeWords(s, options))
     .filter((tokens) => tokens.length > 0);
@@ -89,6 +94,7 @@ export function addBoundaries(tokens: readonly string[], order = 2): string[] {
   if (!Number.isInteger(order) || order < 1) {
     throw new Error(`addBoundaries: order must be an integer >= 1, got ${order}`);
   }
+  expectTokens("addBoundaries", "tokens", tokens);
   return [...Array<string>(order - 1).fill(BOS), ...tokens, EOS];
 }
 
@@ -103,6 +109,7 @@ const NO_SPACE_AFTER = new Set(["(", "[", "{", "—", "–", "--", "“", "‘",
  * Boundary tokens are dropped. (For character tokens, use `tokens.join("")`.)
  */
 export function detokenize(tokens: readonly string[]): string {
+  expectTokens("detokenize", "tokens", tokens);
   let out = "";
   let glueNext = true; // nothing before the first token
   let quoteOpen = false;

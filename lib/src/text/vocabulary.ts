@@ -2,6 +2,7 @@
  * A vocabulary: the finite set of token types a model knows, each with an
  * integer id. Models work on ids; the vocabulary translates at the edges.
  */
+import { describeValue, expectTokens } from "./check";
 
 /** Stands for every token that is not in the vocabulary. */
 export const UNK = "<unk>";
@@ -54,9 +55,16 @@ export class Vocabulary {
     if (!Number.isInteger(minCount) || minCount < 1) {
       throw new Error(`Vocabulary.build: minCount must be an integer >= 1, got ${minCount}`);
     }
+    // A string is iterable too, but building from it would silently make a
+    // vocabulary of its characters, whitespace and all.
+    if (typeof trainingTokens === "string" || trainingTokens === null || typeof trainingTokens !== "object" || !(Symbol.iterator in trainingTokens)) {
+      const hint = typeof trainingTokens === "string" ? " (tokenize the text first, e.g. tokenizeChars(text) or tokenizeWords(text))" : "";
+      throw new TypeError(`Vocabulary.build: trainingTokens must be an iterable of token strings, got ${describeValue(trainingTokens)}${hint}`);
+    }
     const counts = new Map<string, number>();
     let seen = 0;
     for (const t of trainingTokens) {
+      if (typeof t !== "string") throw new TypeError(`Vocabulary.build: token ${seen} must be a string, got ${describeValue(t)}`);
       seen++;
       if (SPECIAL_TOKENS.includes(t)) continue;
       counts.set(t, (counts.get(t) ?? 0) + 1);
@@ -79,6 +87,8 @@ export class Vocabulary {
 
   /** The id of `token`: `<unk>`'s id if unknown, or an error when `strict`. */
   id(token: string, options: LookupOptions = {}): number {
+    // A non-string would otherwise be "unknown" and silently become <unk>.
+    if (typeof token !== "string") throw new TypeError(`Vocabulary.id: token must be a string, got ${describeValue(token)}`);
     const id = this.ids.get(token);
     if (id !== undefined) return id;
     if (options.strict) {
@@ -98,12 +108,15 @@ export class Vocabulary {
 
   /** Ids of a token sequence; unknown tokens become `<unk>`, or throw when `strict`. */
   encode(tokens: readonly string[], options: LookupOptions = {}): number[] {
+    expectTokens("Vocabulary.encode", "tokens", tokens);
     return tokens.map((t) => this.id(t, options));
   }
 
   /** Tokens of an id sequence. */
   decode(ids: readonly number[]): string[] {
-    return ids.map((id) => this.token(id));
+    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids)) throw new TypeError(`Vocabulary.decode: ids must be an array of token ids, got ${describeValue(ids)}`);
+    // Array.from, not ids.map: on an Int32Array, map would coerce each token back to a number.
+    return Array.from(ids, (id) => this.token(id));
   }
 
   /** Throws a RangeError unless `id` is an integer in [0, size). `where` names the caller in the message. */

@@ -15,6 +15,47 @@ export function expectShape(layer: string, tensor: string, m: Matrix, rows: numb
   }
 }
 
+/**
+ * Thrown by `expectFinite`: a NaN or ±Infinity where a finite number must be.
+ * Its fields say where, so a caller (the training loop) can report it as
+ * divergence when the value came out of the model rather than the data.
+ */
+export class NonFiniteError extends Error {
+  override readonly name = "NonFiniteError";
+  constructor(
+    /** The function or layer that met the value, e.g. "LSTM". */
+    readonly layer: string,
+    /** The tensor that holds it, e.g. "input x". */
+    readonly tensor: string,
+    /** The first non-finite element, row-major. */
+    readonly row: number,
+    readonly col: number,
+    /** NaN, Infinity or -Infinity. */
+    readonly value: number,
+  ) {
+    super(`${layer}: ${tensor} holds ${value} at row ${row}, column ${col}`);
+  }
+}
+
+/**
+ * Throws a `NonFiniteError` unless every element of m is finite, naming the
+ * layer, the tensor and the first bad element, e.g. "LSTM: input x holds NaN
+ * at row 3, column 0". A NaN fed to a forward pass otherwise flows silently
+ * into every later value; the scan is one pass over m, small next to the
+ * layer's products.
+ */
+export function expectFinite(layer: string, tensor: string, m: Matrix): void {
+  const d = m.data;
+  // v · 0 is 0 for every finite v and NaN for NaN and ±Infinity: one
+  // branch-free pass, and the search for the position only on failure.
+  let probe = 0;
+  for (let i = 0; i < d.length; i++) probe += d[i] * 0;
+  if (probe === 0) return;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) throw new NonFiniteError(layer, tensor, Math.floor(i / m.cols), i % m.cols, d[i]);
+  }
+}
+
 /** Throws unless m has the layer's precision (mixing float32 and float64 is always a mistake). */
 export function expectDType(layer: string, tensor: string, m: Matrix, dtype: DType): void {
   if (m.dtype !== dtype) throw new Error(`${layer}: ${tensor} is ${m.dtype} but the parameters are ${dtype}`);

@@ -13,7 +13,7 @@ import { Sequence, sequenceLike, matrixOf } from "../core/sequence";
 import { linalg } from "../compute/linalg";
 import { addInPlace, addBias, addColumnSums } from "../core/ops";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
-import { expectShape, expectDType, expectSize } from "../core/shapes";
+import { expectShape, expectDType, expectSize, expectFinite } from "../core/shapes";
 
 /** The result of a Dense forward pass; `x` is kept for the backward pass. */
 export interface DenseForward<X extends Matrix | Sequence> {
@@ -58,6 +58,7 @@ export class Dense implements Module {
     const xm = matrixOf(x);
     expectShape("Dense", "input x", xm, xm.rows, this.inputSize, "[rows, input]");
     expectDType("Dense", "input x", xm, this.dtype);
+    expectFinite("Dense", "input x", xm);
     const y = linalg().matmul(xm, this.W);
     addBias(y, this.b.value);
     return x instanceof Sequence ? { x, y: sequenceLike(x, y) } : { x, y };

@@ -30,7 +30,7 @@ import { linalg } from "../compute/linalg";
 import { addInPlace, addBias, addColumnSums } from "../core/ops";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { sigmoid } from "../compute/activations";
-import { expectShape, expectDType, expectSize } from "../core/shapes";
+import { expectShape, expectDType, expectSize, expectFinite } from "../core/shapes";
 
 /** The nonlinearity of a highway layer's transformation H. */
 export type HighwayActivation = "tanh" | "relu";
@@ -105,6 +105,7 @@ export class Highway implements Module {
     const xm = matrixOf(x);
     expectShape("Highway", "input x", xm, xm.rows, this.size, "[rows, size]");
     expectDType("Highway", "input x", xm, this.dtype);
+    expectFinite("Highway", "input x", xm);
     const la = linalg();
     const H = la.matmul(xm, this.WH);
     addBias(H, this.bH.value);

@@ -10,7 +10,9 @@
  * randomness the loop owns is the `Random` it hands to `batches`.
  *
  * Divergence is caught at the first step where it shows (the loss, a
- * gradient, or a weight after the update) and reported as a
+ * gradient, or a weight after the update becoming NaN or infinite, a NaN or
+ * infinity met by a layer or a loss inside the step, or a finite loss that
+ * explodes: see `DivergenceOptions`) and reported as a
  * `TrainingDivergedError` carrying the history up to that step, so a lesson
  * can catch it and plot the explosion.
  *
@@ -32,6 +34,7 @@
  * second live curve with series ["‖g‖", "‖g‖ clipped"].
  */
 import { Random } from "../../random";
+import { NonFiniteError } from "../core/shapes";
 import { Optimizer } from "./optim";
 import { NonFinite, clipGradNorm, clipGradValue, describeNonFinite, findNonFinite, globalGradNorm } from "./clip";
 
@@ -111,18 +114,30 @@ export interface ValidationEvent {
 /** What `onProgress` receives: `kind` names the curve ("train" or "validation") the loss belongs to. */
 export type TrainEvent = TrainStepEvent | ValidationEvent;
 
-/** Where divergence was detected. */
-export type DivergenceSource = "loss" | "gradient" | "value" | "validation";
+/**
+ * Where divergence was detected: the training loss, a gradient, a weight
+ * after the update, the validation loss, or inside the step's forward pass
+ * (a layer's input or a loss's logits: `NonFiniteError`).
+ */
+export type DivergenceSource = "loss" | "gradient" | "value" | "validation" | "forward";
+
+/**
+ * Why the run was stopped: a value became NaN or ±Infinity, or the training
+ * loss, still finite, exploded (see `DivergenceOptions`).
+ */
+export type DivergenceReason = "non-finite" | "exploding-loss";
 
 /** What, where and when a training run diverged. */
 export interface Divergence {
-  /** What became non-finite. */
+  /** What diverged. */
   source: DivergenceSource;
+  /** Whether it became non-finite or (the loss only) exploded while finite. */
+  reason: DivergenceReason;
   /** The step at which it was detected (from 0). */
   step: number;
   /** The epoch of that step (from 0). */
   epoch: number;
-  /** The non-finite value: NaN, Infinity or -Infinity. */
+  /** The non-finite value (NaN, Infinity or -Infinity), or the exploded loss. */
   value: number;
   /** For a gradient or a weight: the parameter, and the position of its first bad element. */
   parameter?: { name: string; row: number; col: number };
@@ -135,20 +150,23 @@ export interface Divergence {
 
 /**
  * Thrown by `train` when the loss, a gradient, a weight or the validation
- * loss becomes NaN or ±Infinity; its fields are a `Divergence`.
+ * loss becomes NaN or ±Infinity, when a layer or a loss inside the step
+ * meets one, or when the training loss explodes; its fields are a `Divergence`.
  */
 export class TrainingDivergedError extends Error implements Divergence {
   override readonly name = "TrainingDivergedError";
   readonly source: DivergenceSource;
+  readonly reason: DivergenceReason;
   readonly step: number;
   readonly epoch: number;
   readonly value: number;
   readonly parameter?: { name: string; row: number; col: number };
   readonly history: TrainHistory;
 
-  constructor(message: string, divergence: Divergence) {
-    super(message);
+  constructor(message: string, divergence: Divergence, options?: { cause?: unknown }) {
+    super(message, options);
     this.source = divergence.source;
+    this.reason = divergence.reason;
     this.step = divergence.step;
     this.epoch = divergence.epoch;
     this.value = divergence.value;
@@ -167,13 +185,48 @@ export interface StepContext {
   epoch: number;
 }
 
+/**
+ * When a finite training loss counts as divergence. A loss that explodes
+ * without reaching Infinity (plain SGD at a huge learning rate saturates a
+ * network and settles at a loss of thousands of nats) would otherwise train on
+ * silently. Two checks, each to be turned off with `Infinity`:
+ *
+ * - **factor** (default 1e3): the loss is more than `factor` × the first loss
+ *   of this call to `train`. Cross-entropy starts near ln V (a few nats) and
+ *   a sound run only falls from there; squared error also starts at its
+ *   largest. Noise never lifts a batch loss a thousand-fold above the start.
+ * - **window**, **growth** (defaults 10 and 10): the loss rose at each of the
+ *   last `window` steps and is more than `growth` × its value `window` steps
+ *   before: geometric growth, caught even after the loss had first fallen far
+ *   below its start. Noisy training does not rise ten steps in a row, let
+ *   alone ten-fold.
+ *
+ * Both assume a loss that is >= 0 (cross-entropy, squared error) and skip
+ * losses <= 0. Both look only at the losses of one call to `train` (training
+ * in chunks, one call each, starts them afresh). The first loss is the
+ * reference: when a call resumes from a model whose loss is already near 0
+ * (an exact fit, where rounding alone moves the loss by orders of magnitude),
+ * or its first batch is a single example that happens to be almost free,
+ * raise `factor` or pass `divergence: false`.
+ */
+export interface DivergenceOptions {
+  /** Stop when the loss exceeds this many times the first loss (default 1e3; Infinity: off). */
+  factor?: number;
+  /** Steps of uninterrupted growth that count as geometric growth (default 10). */
+  window?: number;
+  /** Stop when, after `window` rising steps, the loss exceeds this many times its value then (default 10; Infinity: off). */
+  growth?: number;
+}
+
 /** Options of `train`. */
 export interface TrainOptions<B> {
   /** Updates the parameters: the ones trained are `optimizer.params`. */
   optimizer: Optimizer;
   /**
    * Runs forward and backward on one batch, ADDING the gradients into the
-   * parameters' `grad` (`train` zeroes them before each call), and returns the loss.
+   * parameters' `grad` (`train` zeroes them before each call), and returns the
+   * loss as a number (anything else is an error: a forgotten `return`, or the
+   * whole result of a model's `loss` instead of its `.loss`).
    */
   step: (batch: B, context: StepContext) => number;
   /**
@@ -200,13 +253,24 @@ export interface TrainOptions<B> {
   onProgress?: (event: TrainEvent) => void;
   /** Seed of the random stream passed to `batches` (default 0). */
   seed?: number;
+  /**
+   * When a finite loss counts as divergence (see `DivergenceOptions`; the
+   * defaults if omitted); false: only NaN and ±Infinity stop the run.
+   */
+  divergence?: DivergenceOptions | false;
 }
 
 /**
  * Trains `optimizer.params`: for each batch of each epoch, zero the
  * gradients, run `step`, check the loss and gradients, clip if asked, update,
  * check the weights. Returns the history. Throws a `TrainingDivergedError` at
- * the first non-finite loss, gradient, weight or validation loss.
+ * the first non-finite loss, gradient, weight or validation loss, at the
+ * first `NonFiniteError` raised inside `step` or `validate` (a layer or a loss
+ * met a NaN or an infinity), and at the first step whose loss explodes
+ * (`options.divergence`, on by default: more than 1e3 × the first loss, or
+ * ten-fold over 10 steps of uninterrupted growth). A `step` or `validate`
+ * that returns something other than a number is a programming error: a
+ * `TypeError` naming what it returned.
  */
 export function train<B>(options: TrainOptions<B>): TrainHistory {
   const { optimizer, step, clipNorm, clipValue, schedule, validate, validateEvery, onProgress } = options;
@@ -218,29 +282,59 @@ export function train<B>(options: TrainOptions<B>): TrainHistory {
   for (const [name, v] of [["clipNorm", clipNorm], ["clipValue", clipValue]] as const) {
     if (v !== undefined && !(v > 0 && Number.isFinite(v))) throw new Error(`train: ${name} must be a finite number > 0, got ${v}`);
   }
+  const explosion = explosionCheck(options.divergence);
   const params = optimizer.params;
   const rng = new Random(options.seed ?? 0);
   const history: TrainHistory = { trainLoss: [], gradNorm: [], clippedGradNorm: [], learningRate: [], validation: { steps: [], loss: [] } };
 
-  const diverged = (source: DivergenceSource, what: string, value: number, at: StepContext, bad?: NonFinite): never => {
+  const diverged = (
+    source: DivergenceSource,
+    what: string,
+    value: number,
+    at: StepContext,
+    bad?: NonFinite,
+    reason: DivergenceReason = "non-finite",
+    cause?: unknown,
+  ): never => {
     const lr = optimizer.learningRate;
     const hint =
       clipNorm === undefined
         ? `Try gradient clipping (clipNorm) or a lower learning rate (it was ${lr})`
         : `Try a lower learning rate (it was ${lr}) or a smaller clipNorm (it was ${clipNorm})`;
-    throw new TrainingDivergedError(`Training diverged at step ${at.step} (epoch ${at.epoch}): ${what}. ${hint}.`, {
+    const divergence: Divergence = {
       source,
+      reason,
       step: at.step,
       epoch: at.epoch,
       value,
       parameter: bad && { name: bad.parameter, row: bad.row, col: bad.col },
       history,
-    });
+    };
+    throw new TrainingDivergedError(`Training diverged at step ${at.step} (epoch ${at.epoch}): ${what}. ${hint}.`, divergence, cause === undefined ? undefined : { cause });
+  };
+
+  /**
+   * Runs the user's `step` or `validate`. A NaN or an infinity met by a layer
+   * or a loss inside it (`NonFiniteError`) is the run diverging, or bad data:
+   * the message keeps the layer's words, which say which.
+   */
+  const guarded = (source: DivergenceSource, what: string, at: StepContext, run: () => unknown): number => {
+    let result: unknown;
+    try {
+      result = run();
+    } catch (e) {
+      if (!(e instanceof NonFiniteError)) throw e;
+      diverged(source, `inside ${what}, ${e.message} (if the data itself holds it, fix the data; otherwise the values overflowed)`, e.value, at, undefined, "non-finite", e);
+    }
+    if (typeof result !== "number") {
+      throw new TypeError(`train: the ${what} function returned ${describeReturn(result)}; it must return the loss as a number`);
+    }
+    return result;
   };
 
   const runValidation = (at: StepContext): void => {
     if (!validate) return;
-    const loss = validate();
+    const loss = guarded("validation", "validate", at, validate);
     if (!Number.isFinite(loss)) diverged("validation", `the validation loss is ${loss}`, loss, at);
     history.validation.steps.push(at.step);
     history.validation.loss.push(loss);
@@ -258,10 +352,12 @@ export function train<B>(options: TrainOptions<B>): TrainHistory {
       const learningRate = optimizer.learningRate;
 
       optimizer.zeroGrad();
-      const loss = step(batch, at);
+      const loss = guarded("forward", "step", at, () => step(batch, at));
       if (!Number.isFinite(loss)) diverged("loss", `the loss is ${loss}`, loss, at);
       const badGrad = findNonFinite(params, "grad");
       if (badGrad) diverged("gradient", `${describeNonFinite(badGrad, "grad")} (the loss was ${loss})`, badGrad.value, at, badGrad);
+      const exploded = explosion(loss, history.trainLoss);
+      if (exploded) diverged("loss", exploded, loss, at, undefined, "exploding-loss");
 
       const gradNorm = globalGradNorm(params);
       if (clipNorm !== undefined) clipGradNorm(params, clipNorm);
@@ -292,4 +388,40 @@ export function train<B>(options: TrainOptions<B>): TrainHistory {
 
 function checkCount(name: string, v: number): void {
   if (!(Number.isInteger(v) && v > 0)) throw new Error(`train: ${name} must be a positive integer, got ${v}`);
+}
+
+/**
+ * The exploding-loss check of `DivergenceOptions`: given the new loss and the
+ * losses of the steps before it in this run, a description of the explosion,
+ * or null. O(1) per step: it keeps the count of consecutive rises.
+ */
+function explosionCheck(options: DivergenceOptions | false | undefined): (loss: number, before: readonly number[]) => string | null {
+  if (options === false) return () => null;
+  const { factor = 1e3, window = 10, growth = 10 } = options ?? {};
+  if (!(factor > 1)) throw new Error(`train: divergence.factor must be a number > 1 (Infinity: off), got ${factor}`);
+  if (!(growth > 1)) throw new Error(`train: divergence.growth must be a number > 1 (Infinity: off), got ${growth}`);
+  if (!(Number.isInteger(window) && window >= 2)) throw new Error(`train: divergence.window must be an integer >= 2, got ${window}`);
+  let rises = 0;
+  return (loss, before) => {
+    const n = before.length;
+    rises = n > 0 && loss > before[n - 1] ? rises + 1 : 0;
+    const first = before[0];
+    if (n > 0 && first > 0 && loss > factor * first) {
+      return `the loss is ${loss}, more than ${factor} × the first loss of this run, ${first} (divergence.factor sets this check)`;
+    }
+    const then = before[n - window];
+    if (rises >= window && then > 0 && loss > growth * then) {
+      return `the loss is ${loss}, up at each of the last ${window} steps, ${(loss / then).toPrecision(3)} × its value ${window} steps before, ${then} (divergence.window and divergence.growth set this check)`;
+    }
+    return null;
+  };
+}
+
+/** What a `step` or `validate` returned, as an error message shows it. */
+function describeReturn(v: unknown): string {
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
+  if (typeof v === "function") return "a function (call it and return its loss)";
+  if (v === null || typeof v !== "object") return typeof v === "bigint" ? `the bigint ${v}n` : String(v);
+  if (typeof (v as { loss?: unknown }).loss === "number") return "an object with a numeric .loss (return that number)";
+  return Array.isArray(v) ? `an array of ${v.length} elements` : "an object";
 }

@@ -12,6 +12,7 @@
 import { Matrix } from "../core/matrix";
 import { Sequence, sequenceLike, matrixOf } from "../core/sequence";
 import { activations } from "../compute/activations";
+import { expectFinite } from "../core/shapes";
 
 /** Row-wise softmax, shifted by the row maximum so exp never overflows. */
 export function softmax(logits: Matrix): Matrix {
@@ -34,11 +35,18 @@ export interface CrossEntropyOptions {
   mask?: ArrayLike<number>;
   /** Rows whose target is this id do not count (and need not be valid classes). */
   ignoreIndex?: number;
+  /**
+   * Accept a batch in which no row counts, returning loss 0 and count 0
+   * (default false: such a batch throws, since its "loss" of 0 would be a
+   * silent wrong number). For callers that weight the losses of several
+   * batches by `count`, where an all-padding batch adds nothing.
+   */
+  allowEmpty?: boolean;
 }
 
 /** The loss and where backpropagation starts: its gradient with respect to the logits. */
 export interface CrossEntropyResult<X extends Matrix | Sequence> {
-  /** Mean cross-entropy over the counted rows, in nats (0 if no row counts). */
+  /** Mean cross-entropy over the counted rows, in nats (0 if no row counts, with `allowEmpty`). */
   loss: number;
   /** ∂loss/∂logits, same shape (and kind) as the logits. */
   dLogits: X;
@@ -49,6 +57,8 @@ export interface CrossEntropyResult<X extends Matrix | Sequence> {
 /**
  * Mean softmax cross-entropy of integer targets (one per row of logits),
  * computed from the logits with log-sum-exp so that it never overflows.
+ * Throws when a logit is NaN or ±Infinity (a `NonFiniteError`), and when
+ * every row is masked or ignored unless `allowEmpty`.
  */
 export function softmaxCrossEntropy(logits: Matrix, targets: ArrayLike<number>, options?: CrossEntropyOptions): CrossEntropyResult<Matrix>;
 export function softmaxCrossEntropy(logits: Sequence, targets: ArrayLike<number>, options?: CrossEntropyOptions): CrossEntropyResult<Sequence>;
@@ -62,10 +72,11 @@ export function softmaxCrossEntropy(
   if (targets.length !== N) {
     throw new Error(`softmaxCrossEntropy: targets has ${targets.length} entries, expected ${N} (one per row of logits [${N}, ${V}])`);
   }
-  const { mask, ignoreIndex } = options;
+  const { mask, ignoreIndex, allowEmpty = false } = options;
   if (mask && mask.length !== N) {
     throw new Error(`softmaxCrossEntropy: mask has ${mask.length} entries, expected ${N} (one per row of logits [${N}, ${V}])`);
   }
+  expectFinite("softmaxCrossEntropy", "logits", z);
 
   // Weight of each row: its mask entry, or 0 for an ignored target.
   const w = new Float64Array(N);
@@ -80,6 +91,11 @@ export function softmaxCrossEntropy(
     }
     w[i] = m;
     count += m;
+  }
+  if (count === 0 && !allowEmpty) {
+    const how = [mask && "a mask weight of 0", ignoreIndex !== undefined && `the target ignoreIndex = ${ignoreIndex}`].filter(Boolean).join(" or ");
+    const why = N === 0 ? "the logits have no rows" : `every position is masked (all ${N} rows have ${how})`;
+    throw new Error(`softmaxCrossEntropy: no target left to score: ${why}; pass { allowEmpty: true } to get loss 0 and count 0`);
   }
 
   const dz = Matrix.zeros(N, V, z.dtype);
@@ -116,7 +132,7 @@ export interface MeanSquaredErrorResult<X extends Matrix | Sequence> {
   dPrediction: X;
 }
 
-/** Mean squared error over all elements; target must have the prediction's shape. */
+/** Mean squared error over all elements; target must have the prediction's shape, both finite and not empty. */
 export function meanSquaredError(prediction: Matrix, target: Matrix): MeanSquaredErrorResult<Matrix>;
 export function meanSquaredError(prediction: Sequence, target: Matrix | Sequence): MeanSquaredErrorResult<Sequence>;
 export function meanSquaredError(
@@ -127,7 +143,10 @@ export function meanSquaredError(
   if (y.rows !== yHat.rows || y.cols !== yHat.cols) {
     throw new Error(`meanSquaredError: target: expected shape [${yHat.rows}, ${yHat.cols}] (the prediction's), got [${y.rows}, ${y.cols}]`);
   }
+  expectFinite("meanSquaredError", "prediction", yHat);
+  expectFinite("meanSquaredError", "target", y);
   const N = yHat.data.length;
+  if (N === 0) throw new Error(`meanSquaredError: the prediction [${yHat.rows}, ${yHat.cols}] is empty: no element to score`);
   const d = Matrix.zeros(yHat.rows, yHat.cols, yHat.dtype);
   let total = 0;
   for (let i = 0; i < N; i++) {
@@ -135,6 +154,6 @@ export function meanSquaredError(
     total += e * e;
     d.data[i] = (2 * e) / N;
   }
-  const loss = N > 0 ? total / N : 0;
+  const loss = total / N;
   return prediction instanceof Sequence ? { loss, dPrediction: sequenceLike(prediction, d) } : { loss, dPrediction: d };
 }

@@ -64,7 +64,8 @@ export interface WindowResult<State> {
  * The user's model, one window at a time: run the forward pass over steps
  * [from, to) of the data starting from `first`, and return the loss of the
  * steps [lossFrom, to). Also called with lossFrom = to and `backward` unused,
- * to advance the state without gradient.
+ * to advance the state without gradient (a `softmaxCrossEntropy` that masks
+ * every step then needs `allowEmpty: true`, or skip the loss).
  */
 export type ModelStep<State> = (window: TruncatedWindow, first: State) => WindowResult<State>;
 
