@@ -1,5 +1,6 @@
 export * from "./random";
 export * from "./constants";
+export * from "./privateApis";
 export * from "./claims";
 export * from "./nn/compute/backend";
 export * as plot from "./plot";

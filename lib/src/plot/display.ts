@@ -16,6 +16,7 @@
  */
 import * as fs from "fs";
 import { Figure, Json, PLOTLY_MIME } from "./figure";
+import { FIGURE_CLASS } from "../constants";
 
 export type MimeBundle = { [mime: string]: string | Json };
 
@@ -90,7 +91,7 @@ export function figureBundle(fig: Figure, options: BundleOptions = {}): MimeBund
     ? `<img alt="${figureTitle(fig).replace(/"/g, "&quot;")}" style="max-width:100%" src="data:image/png;base64,${options.staticPng}">`
     : "";
   const html =
-    `<div id="${id}" class="rnn-course-figure" style="width:100%;min-height:${height}px">${image}</div>\n` +
+    `<div id="${id}" class="${FIGURE_CLASS}" style="width:100%;min-height:${height}px">${image}</div>\n` +
     (includeLibrary ? libraryScript() : "") +
     `<script type="text/javascript">${draw}</script>`;
   const bundle: MimeBundle = {
@@ -126,7 +127,8 @@ type WriteDisplayData = (
 function kernelChannel(): WriteDisplayData | null {
   try {
     // tslab's public `display` sends one MIME type per message; a figure needs
-    // a bundle, so use the function it is built on.
+    // a bundle, so use the function it is built on (a private member: see
+    // lib/src/privateApis.ts, which pins tslab's version and tests it).
     const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: WriteDisplayData | null };
     return jupyter.lastWriteDisplayData;
   } catch {

@@ -14,6 +14,7 @@
  * is not a public API. So {@link WasmCalls.attach} checks that every piece is
  * there and that a small product comes out right before anyone uses it, and
  * returns null otherwise: callers then take TensorFlow.js's public operations.
+ * The members are listed, with the version checked, in lib/src/privateApis.ts.
  */
 import * as tf from "@tensorflow/tfjs";
 
