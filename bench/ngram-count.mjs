@@ -13,25 +13,22 @@
 // events is what is measured. The trie also records everything the estimators
 // need (context totals, distinct continuations, continuation counts); the
 // baseline only counts n-grams, so the comparison flatters the baseline.
-import { createRequire } from "node:module";
+import { loadLib } from "./common.mjs";
 
-const require = createRequire(import.meta.url);
-let lib;
-try {
-  lib = require("@rnn-course/lib");
-} catch (e) {
-  console.error(`Cannot load @rnn-course/lib (${e.message.split("\n")[0]}). Run \`npm run build\` first.`);
-  process.exit(1);
-}
-const { text, ngram, data } = lib;
+const { text, ngram, data } = await loadLib();
 
 const budget = Number(process.argv[2] ?? 1_000_000);
 const repeats = Number(process.argv[3] ?? 3);
+if (!(Number.isInteger(budget) && budget > 0 && Number.isInteger(repeats) && repeats > 0)) {
+  console.error(`usage: node --expose-gc bench/ngram-count.mjs [tokens] [repeats], both positive integers (got ${process.argv.slice(2).join(" ")})`);
+  process.exit(2);
+}
 const sentences = text.tokenizeSentences(data.mobyDickText("all"), { lowercase: true });
 const vocab = text.Vocabulary.build(sentences.flat());
 const encoded = sentences.map((s) => vocab.encode(s));
 
 // Repeat the book until `budget` predicted tokens (words + one </s> per sentence).
+/** @type {number[][]} */
 const corpus = [];
 for (let total = 0; total < budget; ) {
   for (const s of encoded) {
@@ -42,8 +39,13 @@ for (let total = 0; total < budget; ) {
 }
 const tokens = corpus.reduce((n, s) => n + s.length + 1, 0);
 
-/** The baseline: one string-keyed Map per order, key = the n-gram's ids joined by spaces. */
+/**
+ * The baseline: one string-keyed Map per order, key = the n-gram's ids joined by spaces.
+ * @param {number[][]} sents
+ * @param {number} n
+ */
 function naiveCount(sents, n) {
+  /** @type {Map<string, number>[]} */
   const maps = Array.from({ length: n + 1 }, () => new Map());
   for (const s of sents) {
     const padded = [...Array(n - 1).fill(vocab.bos), ...s, vocab.eos];
@@ -57,7 +59,14 @@ function naiveCount(sents, n) {
   return maps;
 }
 
+/**
+ * The best time of `repeats` runs of f, and its last result.
+ * @template R
+ * @param {() => R} f
+ * @returns {{ result: R, seconds: number }}
+ */
 function time(f) {
+  /** @type {R | null} */
   let result = null;
   let seconds = Infinity;
   for (let r = 0; r < repeats; r++) {
@@ -67,6 +76,7 @@ function time(f) {
     result = f();
     seconds = Math.min(seconds, (performance.now() - start) / 1000);
   }
+  if (result === null) throw new Error(`repeats is ${repeats}: nothing was timed`);
   return { result, seconds };
 }
 
@@ -80,6 +90,7 @@ for (let n = 1; n <= 5; n++) {
   const naive = time(() => naiveCount(corpus, n));
   const distinct = trie.result.distinctNgrams(n);
   if (distinct !== naive.result[n].size) throw new Error(`n = ${n}: trie has ${distinct} distinct n-grams, baseline ${naive.result[n].size}`);
+  /** @param {number} s */
   const rate = (s) => Math.round(tokens / s).toLocaleString("en").padStart(12);
   console.log(
     `${n}   ${trie.seconds.toFixed(2).padStart(6)}   ${rate(trie.seconds)}   ${naive.seconds.toFixed(2).padStart(12)}   ` +

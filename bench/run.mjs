@@ -33,7 +33,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { MODELS, SHAPE, LEARNING_RATE } from "./common.mjs";
+import { MODELS, SHAPE, LEARNING_RATE, measuredResult } from "./common.mjs";
+
+/**
+ * @typedef {import("./common.mjs").WorkerResult} WorkerResult
+ * @typedef {import("./common.mjs").ImplResult} ImplResult
+ * @typedef {import("./common.mjs").Row} Row
+ * @typedef {import("./common.mjs").BenchReport} BenchReport
+ * @typedef {"engine" | "tfjs-layers" | "torch"} Impl
+ * @typedef {{ python: string, version: string, tried: string[] } | { python: null, tried: string[] }} TorchFound
+ */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -42,24 +51,33 @@ const root = path.resolve(here, "..");
 const TARGET_SPEEDUP_VS_TFLAYERS = 10; // engine at least 10x faster than tf.layers
 const TARGET_RATIO_TO_TORCH = 3; // engine at most 3x slower than PyTorch
 
-/** Warm-up and timed steps per implementation (tf.layers is slow: fewer steps). */
+/**
+ * Warm-up and timed steps per implementation (tf.layers is slow: fewer steps).
+ * @type {Record<"full" | "quick", Record<Impl, [number, number]>>}
+ */
 const STEPS = {
   full: { engine: [5, 30], "tfjs-layers": [2, 10], torch: [3, 15] }, // tf.layers: per training path, two paths
   quick: { engine: [2, 5], "tfjs-layers": [1, 2], torch: [1, 3] },
 };
+/** @type {Impl[]} */
 const IMPLS = ["engine", "tfjs-layers", "torch"];
+/** @type {Record<Impl, string>} */
 const LABEL = { engine: "engine", "tfjs-layers": "tf.layers", torch: "torch" };
 const WORKER_TIMEOUT_MS = 180_000;
 // PyTorch on one thread: torch.set_num_threads(1) in the script, and the BLAS
 // libraries' own thread pools held to one thread too.
+/** @param {string | null} libraryPath */
 function torchEnv(libraryPath) {
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1", BLIS_NUM_THREADS: "1" };
   // --torch-library-path: a folder whose libblas.so.3 (e.g. OpenBLAS's) torch should load instead of the system's.
   if (libraryPath) env.LD_LIBRARY_PATH = [libraryPath, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
   return env;
 }
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {{ quick: boolean, models: string[], hidden: number[], impls: Impl[], out: string, seed: number, torchLibraryPath: string | null }} */
   const args = {
     quick: false, models: MODELS, hidden: [128, 32], impls: IMPLS, out: path.join(here, "results", "latest.json"), seed: 1,
     torchLibraryPath: process.env.BENCH_TORCH_LIBRARY_PATH || null,
@@ -73,9 +91,18 @@ function parseArgs(argv) {
     if (a === "--quick") args.quick = true;
     else if (a === "--models") args.models = value().split(",");
     else if (a === "--hidden") args.hidden = value().split(",").map(Number);
-    else if (a === "--impls") args.impls = value().split(",");
+    else if (a === "--impls") {
+      args.impls = value().split(",").map((x) => {
+        const impl = IMPLS.find((i) => i === x);
+        if (!impl) throw new Error(`unknown implementation ${x}; use ${IMPLS.join(", ")}`);
+        return impl;
+      });
+    }
     else if (a === "--out") args.out = path.resolve(value());
-    else if (a === "--seed") args.seed = Number(value());
+    else if (a === "--seed") {
+      args.seed = Number(value());
+      if (!Number.isInteger(args.seed)) throw new Error(`--seed: ${argv[i]} is not an integer`);
+    }
     else if (a === "--torch-library-path") args.torchLibraryPath = path.resolve(value());
     else if (a === "--help" || a === "-h") {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0].replace(/^\/\/ ?/gm, ""));
@@ -83,7 +110,6 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   for (const m of args.models) if (!MODELS.includes(m)) throw new Error(`unknown model ${m}; use ${MODELS.join(", ")}`);
-  for (const x of args.impls) if (!IMPLS.includes(x)) throw new Error(`unknown implementation ${x}; use ${IMPLS.join(", ")}`);
   for (const h of args.hidden) if (!(Number.isInteger(h) && h > 0)) throw new Error(`--hidden: ${h} is not a positive integer`);
   return args;
 }
@@ -96,7 +122,9 @@ function checkBuild() {
     process.exit(1);
   }
   const built = fs.statSync(dist).mtimeMs;
+  /** @type {string[]} */
   const newer = [];
+  /** @param {string} dir */
   const walk = (dir) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
@@ -112,20 +140,27 @@ function checkBuild() {
  * The first Python that can import torch: $BENCH_PYTHON, then `python3` on the
  * PATH, then /usr/bin/python3 (the first python3 on the PATH may be a pyenv
  * one without torch, while Debian's python3-torch lives in the system one).
+ * @returns {TorchFound}
  */
 function findTorch() {
-  const candidates = [process.env.BENCH_PYTHON, "python3", "/usr/bin/python3"].filter(Boolean);
+  const candidates = [process.env.BENCH_PYTHON ?? "", "python3", "/usr/bin/python3"].filter((c) => c !== "");
+  /** @type {string[]} */
   const tried = [];
   for (const python of [...new Set(candidates)]) {
     const r = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
     if (r.status === 0) return { python, version: r.stdout.trim(), tried };
-    const why = r.error ? r.error.code ?? r.error.message : (r.stderr.trim().split("\n").pop() || `exit ${r.status}`);
+    const why = r.error ? ("code" in r.error && typeof r.error.code === "string" ? r.error.code : r.error.message) : (r.stderr.trim().split("\n").pop() || `exit ${r.status}`);
     tried.push(`${python}: ${why}`);
   }
   return { python: null, tried };
 }
 
-/** Runs one worker; resolves to its RESULT object, or to { error }. */
+/**
+ * Runs one worker; resolves to its RESULT object, or to { error }.
+ * @param {string} command
+ * @param {string[]} args
+ * @returns {Promise<ImplResult>}
+ */
 function runWorker(command, args, env = process.env) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -140,31 +175,58 @@ function runWorker(command, args, env = process.env) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      if (code === 0 && line) return resolve(JSON.parse(line.slice("RESULT ".length)));
+      // The workers print WorkerResult (common.mjs, torch_step.py).
+      if (code === 0 && line) return resolve(/** @type {WorkerResult} */ (JSON.parse(line.slice("RESULT ".length))));
       const tail = stderr.trim().split("\n").slice(-6).join("\n");
       resolve({ error: `${signal ? `killed (${signal}${signal === "SIGKILL" ? `, over ${WORKER_TIMEOUT_MS / 1000} s` : ""})` : `exit ${code}`}${tail ? `:\n${tail}` : ""}` });
     });
   });
 }
 
+/**
+ * The command line of one worker.
+ * @param {Impl} impl
+ * @param {string} model
+ * @param {number} hidden
+ * @param {{ quick: boolean, seed: number }} args
+ * @param {TorchFound} torch
+ * @returns {[string, string[]]}
+ */
 function workerCommand(impl, model, hidden, args, torch) {
   const [warmup, steps] = STEPS[args.quick ? "quick" : "full"][impl];
   const common = ["--model", model, "--hidden", String(hidden), "--warmup", String(warmup), "--steps", String(steps), "--seed", String(args.seed)];
-  if (impl === "torch") return [torch.python, [path.join(here, "torch_step.py"), ...common]];
+  if (impl === "torch") {
+    if (torch.python === null) throw new Error("no Python with torch");
+    return [torch.python, [path.join(here, "torch_step.py"), ...common]];
+  }
   const script = impl === "engine" ? "engine-step.mjs" : "tfjs-layers-step.mjs";
   return [process.execPath, ["--expose-gc", path.join(here, script), ...common]];
 }
 
 // ---------------------------------------------------------------- output
 
+/**
+ * @param {number | null | undefined} v
+ * @param {number} [digits]
+ */
 const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(digits));
 
+/**
+ * A plain-text table; the first `alignLeft` columns are left-aligned.
+ * @param {string[]} headers
+ * @param {(string | number)[][]} rows
+ */
 function table(headers, rows, alignLeft = 1) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  /** @param {(string | number)[]} cells */
   const line = (cells) => cells.map((c, i) => (i < alignLeft ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
   return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/**
+ * @param {number | null} value
+ * @param {boolean | null} ok
+ */
 function verdict(value, ok) {
   if (value === null) return "n/a";
   return ok ? "yes" : "NO";
@@ -177,10 +239,11 @@ checkBuild();
 const started = Date.now();
 const loadStart = os.loadavg();
 
+/** @type {TorchFound} */
 let torch = { python: null, tried: [] };
 if (args.impls.includes("torch")) {
   torch = findTorch();
-  if (torch.python) console.log(`PyTorch ${torch.version} found in ${torch.python}; it runs on the CPU with torch.set_num_threads(1).`);
+  if (torch.python !== null) console.log(`PyTorch ${torch.version} found in ${torch.python}; it runs on the CPU with torch.set_num_threads(1).`);
   else console.log(`PyTorch column skipped: no python3 with torch (${torch.tried.join("; ")}). Set BENCH_PYTHON to a Python that has it.`);
 }
 
@@ -190,43 +253,72 @@ console.log(
   `load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}.${args.quick ? " QUICK mode: too few steps for real numbers." : ""}`,
 );
 
+/** @type {Row[]} */
 const rows = [];
 for (const hidden of args.hidden) {
   for (const model of args.models) {
-    const row = { model, hidden, results: {} };
+    /** @type {Record<string, ImplResult>} */
+    const results = {};
     for (const impl of args.impls) {
-      if (impl === "torch" && !torch.python) {
-        row.results[impl] = { skipped: "no python3 with torch" };
+      if (impl === "torch" && torch.python === null) {
+        results[impl] = { skipped: "no python3 with torch" };
         continue;
       }
       const [command, cmdArgs] = workerCommand(impl, model, hidden, args, torch);
       process.stdout.write(`  ${model} hidden ${hidden}: ${LABEL[impl]} ... `);
       const t0 = Date.now();
       const r = await runWorker(command, cmdArgs, impl === "torch" ? torchEnv(args.torchLibraryPath) : process.env);
-      row.results[impl] = r;
-      console.log(r.error ? `FAILED (${r.error.split("\n")[0]})` : `${fmt(r.ms.median)} ms/step (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-      if (r.error && r.error.includes("\n")) console.log(r.error.split("\n").slice(1).map((l) => `      ${l}`).join("\n"));
+      results[impl] = r;
+      if ("error" in r) {
+        console.log(`FAILED (${r.error.split("\n")[0]})`);
+        if (r.error.includes("\n")) console.log(r.error.split("\n").slice(1).map((l) => `      ${l}`).join("\n"));
+      } else if ("ms" in r) {
+        console.log(`${fmt(r.ms.median)} ms/step (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }
     }
-    const ms = (impl, key = "ms") => row.results[impl]?.[key]?.median ?? null;
+    /**
+     * @param {Impl} impl
+     * @param {"ms" | "cpuMs"} [key]
+     */
+    const ms = (impl, key = "ms") => measuredResult(results[impl])?.[key].median ?? null;
     const e = ms("engine"), t = ms("tfjs-layers"), p = ms("torch");
-    row.speedupVsTfLayers = e && t ? t / e : null;
-    row.ratioToTorch = e && p ? e / p : null;
+    const speedupVsTfLayers = e && t ? t / e : null;
+    const ratioToTorch = e && p ? e / p : null;
     // The same ratios in CPU time, which the machine's other jobs disturb less.
     const ec = ms("engine", "cpuMs"), tc = ms("tfjs-layers", "cpuMs"), pc = ms("torch", "cpuMs");
-    row.cpu = { speedupVsTfLayers: ec && tc ? tc / ec : null, ratioToTorch: ec && pc ? ec / pc : null };
-    row.targets = {
-      speedupVsTfLayers: row.speedupVsTfLayers === null ? null : row.speedupVsTfLayers >= TARGET_SPEEDUP_VS_TFLAYERS,
-      ratioToTorch: row.ratioToTorch === null ? null : row.ratioToTorch <= TARGET_RATIO_TO_TORCH,
-    };
-    rows.push(row);
+    rows.push({
+      model, hidden, results, speedupVsTfLayers, ratioToTorch,
+      cpu: { speedupVsTfLayers: ec && tc ? tc / ec : null, ratioToTorch: ec && pc ? ec / pc : null },
+      targets: {
+        speedupVsTfLayers: speedupVsTfLayers === null ? null : speedupVsTfLayers >= TARGET_SPEEDUP_VS_TFLAYERS,
+        ratioToTorch: ratioToTorch === null ? null : ratioToTorch <= TARGET_RATIO_TO_TORCH,
+      },
+    });
   }
 }
 
 const loadEnd = os.loadavg();
-const cell = (r, impl, key, digits = 1) => fmt(r.results[impl]?.[key]?.median, digits);
-const peak = (r, impl) => fmt(r.results[impl]?.memory?.peakRssMB, 0);
+/**
+ * @param {Row} r
+ * @param {Impl} impl
+ * @param {"ms" | "cpuMs"} key
+ */
+const cell = (r, impl, key, digits = 1) => fmt(measuredResult(r.results[impl])?.[key].median, digits);
+/**
+ * @param {Row} r
+ * @param {Impl} impl
+ */
+const peak = (r, impl) => fmt(measuredResult(r.results[impl])?.memory.peakRssMB, 0);
+/** @param {number | null} v */
 const speedup = (v) => (v === null ? "—" : `${fmt(v)}x`);
+/** @param {number | null} v */
 const ratio = (v) => (v === null ? "—" : `${fmt(v, 2)}x`);
+/**
+ * Whether a ratio meets its target, null when there is no ratio.
+ * @param {number | null} v
+ * @param {(v: number) => boolean} meets
+ */
+const meetsTarget = (v, meets) => (v === null ? null : meets(v));
 console.log("\nWall clock. ms: median ms per step; MB: peak resident memory of the process during the timed steps.");
 console.log(
   table(
@@ -248,13 +340,16 @@ console.log(
     ["model", "hidden", "engine cpu ms", "tf.layers cpu ms", "torch cpu ms", "vs tf.layers", `≥${TARGET_SPEEDUP_VS_TFLAYERS}x?`, "vs torch", `≤${TARGET_RATIO_TO_TORCH}x?`],
     rows.map((r) => [
       r.model, r.hidden, cell(r, "engine", "cpuMs"), cell(r, "tfjs-layers", "cpuMs"), cell(r, "torch", "cpuMs"),
-      speedup(r.cpu.speedupVsTfLayers), verdict(r.cpu.speedupVsTfLayers, r.cpu.speedupVsTfLayers >= TARGET_SPEEDUP_VS_TFLAYERS),
-      ratio(r.cpu.ratioToTorch), verdict(r.cpu.ratioToTorch, r.cpu.ratioToTorch <= TARGET_RATIO_TO_TORCH),
+      speedup(r.cpu.speedupVsTfLayers), verdict(r.cpu.speedupVsTfLayers, meetsTarget(r.cpu.speedupVsTfLayers, (v) => v >= TARGET_SPEEDUP_VS_TFLAYERS)),
+      ratio(r.cpu.ratioToTorch), verdict(r.cpu.ratioToTorch, meetsTarget(r.cpu.ratioToTorch, (v) => v <= TARGET_RATIO_TO_TORCH)),
     ]),
   ),
 );
 
-const floorRows = rows.filter((r) => r.results.engine?.productsFloor);
+const floorRows = rows.flatMap((r) => {
+  const engine = measuredResult(r.results.engine);
+  return engine?.productsFloor ? [{ r, engine, floor: engine.productsFloor }] : [];
+});
 if (floorRows.length) {
   console.log(
     "\nThe products' floor: the engine step's own matrix products, replayed alone through the same calls on operands of\n" +
@@ -266,11 +361,11 @@ if (floorRows.length) {
   console.log(
     table(
       ["model", "hidden", "products", "floor ms", "engine ms", "engine's rest ms", "element-wise alone ms", "ceiling", `budget for ${TARGET_SPEEDUP_VS_TFLAYERS}x ms`],
-      floorRows.map((r) => {
-        const floor = r.results.engine.productsFloor.ms.median, e = r.results.engine.ms.median, t = r.results["tfjs-layers"]?.ms?.median;
+      floorRows.map(({ r, engine, floor: f }) => {
+        const floor = f.ms.median, e = engine.ms.median, t = measuredResult(r.results["tfjs-layers"])?.ms.median;
         return [
-          r.model, r.hidden, r.results.engine.productsFloor.calls, fmt(floor), fmt(e), fmt(e - floor),
-          fmt(r.results.engine.elementwiseAlone?.ms?.median), t ? speedup(t / floor) : "—", t ? fmt(t / TARGET_SPEEDUP_VS_TFLAYERS - floor) : "—",
+          r.model, r.hidden, f.calls, fmt(floor), fmt(e), fmt(e - floor),
+          fmt(engine.elementwiseAlone?.ms.median), t ? speedup(t / floor) : "—", t ? fmt(t / TARGET_SPEEDUP_VS_TFLAYERS - floor) : "—",
         ];
       }),
     ),
@@ -278,11 +373,12 @@ if (floorRows.length) {
 }
 
 console.log("\nSpread of the wall-clock ms per step (min / first quartile / median / third quartile / max over n timed steps), and memory (MB: runtime alone before the model → peak while training):");
+/** @type {(string | number)[][]} */
 const spreadRows = [];
 for (const r of rows) {
   for (const impl of args.impls) {
-    const x = r.results[impl];
-    if (!x || x.skipped || x.error) continue;
+    const x = measuredResult(r.results[impl]);
+    if (!x) continue;
     spreadRows.push([
       r.model, r.hidden, LABEL[impl] + (x.path ? ` (${x.path})` : ""),
       `${fmt(x.ms.min)} / ${fmt(x.ms.q1)} / ${fmt(x.ms.median)} / ${fmt(x.ms.q3)} / ${fmt(x.ms.max)}`, x.ms.n,
@@ -291,14 +387,15 @@ for (const r of rows) {
   }
 }
 console.log(table(["model", "hidden", "impl", "min / q1 / median / q3 / max", "n", "MB"], spreadRows, 3));
-const backends = (impl) => [...new Set(rows.map((r) => r.results[impl]?.backend).filter(Boolean))].join(", ");
+/** @param {Impl} impl */
+const backends = (impl) => [...new Set(rows.flatMap((r) => measuredResult(r.results[impl])?.backend ?? []))].join(", ");
 if (args.impls.includes("engine") || args.impls.includes("tfjs-layers")) {
   console.log(`\nTensorFlow.js backend: engine on ${backends("engine") || "—"}, tf.layers on ${backends("tfjs-layers") || "—"}.`);
   if (backends("engine") && backends("tfjs-layers") && backends("engine") !== backends("tfjs-layers")) {
     console.log("  WARNING: not the same backend, so the comparison with tf.layers is not like for like.");
   }
 }
-const blas = [...new Set(rows.map((r) => r.results.torch?.blas?.kind).filter(Boolean))];
+const blas = [...new Set(rows.flatMap((r) => measuredResult(r.results.torch)?.blas?.kind ?? []))];
 if (blas.length) {
   console.log(`\nPyTorch's matrix products ran on: ${blas.join(", ")}.`);
   if (blas.some((b) => b.startsWith("reference"))) {
@@ -311,13 +408,14 @@ if (blas.length) {
   }
 }
 const slower = rows.flatMap((r) => {
-  const p = r.results["tfjs-layers"]?.paths;
-  if (!p) return [];
-  return Object.entries(p).filter(([k]) => k !== r.results["tfjs-layers"].path).map(([k, v]) => `${r.model} ${r.hidden}: ${fmt(v.ms.median)}`);
+  const layers = measuredResult(r.results["tfjs-layers"]);
+  if (!layers?.paths) return [];
+  return Object.entries(layers.paths).filter(([k]) => k !== layers.path).map(([, v]) => `${r.model} ${r.hidden}: ${fmt(v.ms.median)}`);
 });
 if (slower.length) console.log(`tf.layers' slower training path (ms per step, not used above): ${slower.join("; ")}.`);
 console.log(`\nLoad average ${loadStart.map((l) => l.toFixed(2)).join(" ")} at the start, ${loadEnd.map((l) => l.toFixed(2)).join(" ")} at the end, on ${os.cpus().length} CPU(s): a load above the CPU count means other work shared the machine.`);
 
+/** @type {BenchReport} */
 const summary = {
   date: new Date().toISOString(),
   seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -326,10 +424,10 @@ const summary = {
   problem: { ...SHAPE, optimizer: "SGD", learningRate: LEARNING_RATE, loss: "mean softmax cross-entropy" },
   steps: STEPS[args.quick ? "quick" : "full"],
   targets: { speedupVsTfLayers: TARGET_SPEEDUP_VS_TFLAYERS, ratioToTorch: TARGET_RATIO_TO_TORCH },
-  torch: torch.python ? { python: torch.python, version: torch.version, libraryPath: args.torchLibraryPath } : { skipped: true, tried: torch.tried },
+  torch: torch.python !== null ? { python: torch.python, version: torch.version, libraryPath: args.torchLibraryPath } : { skipped: true, tried: torch.tried },
   rows,
 };
 fs.mkdirSync(path.dirname(args.out), { recursive: true });
 fs.writeFileSync(args.out, JSON.stringify(summary, null, 1) + "\n");
 console.log(`Wrote ${path.relative(process.cwd(), args.out) || args.out} (${summary.seconds} s in all).`);
-if (rows.some((r) => Object.values(r.results).some((x) => x.error))) process.exit(1);
+if (rows.some((r) => Object.values(r.results).some((x) => "error" in x))) process.exit(1);

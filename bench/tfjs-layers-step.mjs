@@ -24,12 +24,11 @@
 // "sigmoid"` (tf.layers' default is hardSigmoid; we ask for the real one), and
 // tf.layers' GRU supports only the reset-BEFORE candidate (Cho et al.:
 // (r ⊙ h)·W), not the reset-after form the engine and PyTorch use by default.
-import { createRequire } from "node:module";
-import { SHAPE, LEARNING_RATE, loadLib, makeBatch, parseArgs, measure, report, mb, rssMB } from "./common.mjs";
+import * as tf from "@tensorflow/tfjs";
+import { SHAPE, LEARNING_RATE, loadLib, makeBatch, parseArgs, measure, report, mb, rssMB, wasmHeapBytes } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2), { model: "lstm", hidden: 128, steps: 5, warmup: 1, seed: 1 });
-const { Random, initBackend, describeBackend } = loadLib();
-const tf = createRequire(import.meta.url)("@tensorflow/tfjs");
+const { Random, initBackend, describeBackend } = await loadLib();
 
 const { steps: T, batch: B, input: I, output: O } = SHAPE;
 const H = args.hidden;
@@ -45,14 +44,19 @@ const common = {
   kernelInitializer: tf.initializers.glorotUniform({ seed }),
   recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
 };
-const recurrent = {
+/** @type {Record<string, () => import("@tensorflow/tfjs").layers.Layer>} */
+const RECURRENT = {
   lstm: () => tf.layers.lstm({ ...common, recurrentActivation: "sigmoid" }),
   gru: () => tf.layers.gru({ ...common, recurrentActivation: "sigmoid" }),
   rnn: () => tf.layers.simpleRNN({ ...common, activation: "tanh" }),
-}[args.model];
-if (!recurrent) throw new Error(`unknown model ${args.model}; use lstm, gru or rnn`);
+};
+if (!Object.hasOwn(RECURRENT, args.model)) throw new Error(`unknown model ${args.model}; use lstm, gru or rnn`);
+const recurrent = RECURRENT[args.model];
 
-/** The recurrent layer and a dense readout at every step (Dense acts on the last axis of [batch, steps, hidden]). */
+/**
+ * The recurrent layer and a dense readout at every step (Dense acts on the last axis of [batch, steps, hidden]).
+ * @param {"softmax" | "linear"} readoutActivation
+ */
 function build(readoutActivation) {
   const model = tf.sequential();
   model.add(recurrent());
@@ -94,7 +98,12 @@ const paths = {
     return {
       model,
       async step() {
-        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(onehot, model.apply(x).reshape([B * T, O])), true);
+        const loss = optimizer.minimize(() => {
+          const logits = model.apply(x); // one input tensor in, one tensor out
+          if (!(logits instanceof tf.Tensor)) throw new Error("the model returned more than one tensor");
+          return tf.losses.softmaxCrossEntropy(onehot, logits.reshape([B * T, O]));
+        }, true);
+        if (!loss) throw new Error("optimizer.minimize returned no cost although asked to");
         const value = (await loss.data())[0];
         loss.dispose();
         return value;
@@ -103,6 +112,7 @@ const paths = {
   },
 };
 
+/** @type {Record<string, Awaited<ReturnType<typeof measure>>>} */
 const measured = {};
 let parameters = 0;
 for (const [name, make] of Object.entries(paths)) {
@@ -112,12 +122,8 @@ for (const [name, make] of Object.entries(paths)) {
   model.dispose();
 }
 const fastest = Object.keys(measured).reduce((a, b) => (measured[b].ms.median < measured[a].ms.median ? b : a));
-let wasmHeapMB = null;
-try {
-  wasmHeapMB = mb(tf.backend().wasm.HEAPU8.byteLength);
-} catch {
-  // not the wasm backend
-}
+const heapBytes = wasmHeapBytes(tf);
+const wasmHeapMB = heapBytes === null ? null : mb(heapBytes);
 report({
   impl: "tfjs-layers",
   model: args.model,

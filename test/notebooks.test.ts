@@ -1,44 +1,50 @@
 // The conventions every lesson notebook follows, checked on the committed
 // sources (the runner and the student tools rely on them), and the exercises
 // every lesson from 01 on ends with (docs/exercises.md).
-import { describe, it, expect, beforeAll } from "vitest";
-import { readFileSync, readdirSync } from "fs";
+// The notebooks are read by the tools' own reader (tools/notebooks.mjs), and
+// the exercises described by tools/exercises/notebook.mjs (shared by `npm run
+// student` and `npm run grade`): their JSDoc types reach this file (allowJs).
+import { describe, it, expect } from "vitest";
+import { existsSync, readFileSync, readdirSync } from "fs";
 import path from "path";
-import { pathToFileURL } from "url";
+import { readNotebook, sourceText as text, tagsOf, parseNotebook, NotebookError, type Cell } from "../tools/notebooks.mjs";
+import * as tools from "../tools/exercises/notebook.mjs";
+import { KERNEL_NAME, KERNEL_DISPLAY_NAME } from "../lib/src/constants";
 
-const dir = path.join(__dirname, "..", "notebooks");
+const ROOT = path.join(__dirname, "..");
+const dir = path.join(ROOT, "notebooks");
 const files = readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
-
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  metadata: { tags?: string[]; nbgrader?: { grade_id?: string } };
-  outputs?: unknown[];
-  execution_count?: number | null;
-}
-const text = (c: Cell) => ([] as string[]).concat(c.source).join("");
-
-// What tools/exercises/notebook.mjs (shared by `npm run student` and `npm run
-// grade`) reports about a notebook's exercises.
-interface ExerciseInfo {
-  exercises: { name: string; solutionIndex: number; points: number; tests: { gradeId: string; index: number; points: number }[] }[];
-  answers: { gradeId: string; index: number; points: number }[];
-}
-interface ExerciseTools {
-  describeExercises(nb: unknown, label: string): ExerciseInfo;
-  studentEdition(nb: unknown, label: string): { nb: { cells: Cell[] }; info: ExerciseInfo };
-}
-let tools: ExerciseTools;
-beforeAll(async () => {
-  // ESM, loaded at run time (the TypeScript config of the tests is CommonJS).
-  tools = await import(pathToFileURL(path.join(__dirname, "..", "tools", "exercises", "notebook.mjs")).href);
-});
 
 /** The lines between `// BEGIN HIDDEN TESTS` and `// END HIDDEN TESTS` of a test cell, markers excluded. */
 const hiddenLines = (c: Cell) =>
   [...text(c).matchAll(/BEGIN HIDDEN TESTS[^\n]*\n([\s\S]*?)\n[^\n]*END HIDDEN TESTS/g)]
     .flatMap((m) => m[1].split("\n"))
     .filter((l) => l.trim() !== "" && !l.trim().startsWith("//"));
+
+describe("the course kernel", () => {
+  it("is registered under the library's KERNEL_NAME, with its display name", () => {
+    const spec = path.join(ROOT, "jupyter", "kernels", KERNEL_NAME, "kernel.json");
+    expect(existsSync(spec), spec).toBe(true);
+    expect(JSON.parse(readFileSync(spec, "utf8")).display_name).toBe(KERNEL_DISPLAY_NAME);
+  });
+});
+
+describe("the notebook reader", () => {
+  it("joins a cell's source whether stored as one string or as lines", () => {
+    expect(text({ cell_type: "code", source: ["let a = 1;\n", "a"] })).toBe("let a = 1;\na");
+    expect(text({ cell_type: "code", source: "let a = 1;\na" })).toBe("let a = 1;\na");
+  });
+
+  it("rejects what is not an nbformat-4 notebook, naming the file and the cell", () => {
+    expect(() => parseNotebook("{", "x.ipynb")).toThrow(/x\.ipynb is not valid JSON/);
+    expect(() => parseNotebook(JSON.stringify({ nbformat: 3, cells: [] }), "x.ipynb")).toThrow(/x\.ipynb is nbformat 3, not 4/);
+    const badCell = { nbformat: 4, cells: [{ cell_type: "markdown", source: "ok" }, { cell_type: "code", source: [1] }] };
+    expect(() => parseNotebook(JSON.stringify(badCell), "x.ipynb")).toThrow(NotebookError);
+    expect(() => parseNotebook(JSON.stringify(badCell), "x.ipynb")).toThrow(/x\.ipynb, cell 2 has a source that is not text/);
+    const badOutput = { nbformat: 4, cells: [{ cell_type: "code", source: "", outputs: [{ data: {} }] }] };
+    expect(() => parseNotebook(JSON.stringify(badOutput), "x.ipynb")).toThrow(/cell 1 has an output that is not an nbformat output/);
+  });
+});
 
 describe("lesson notebooks", () => {
   it("are numbered lessons 00, 01, ... with no gaps", () => {
@@ -47,12 +53,12 @@ describe("lesson notebooks", () => {
   });
 
   describe.each(files)("%s", (file) => {
-    const nb = JSON.parse(readFileSync(path.join(dir, file), "utf8"));
+    const nb = readNotebook(path.join(dir, file)); // throws, naming the cell, unless it is a usable nbformat-4 notebook
     const cells: Cell[] = nb.cells;
 
     it("is nbformat 4 with the course kernel", () => {
       expect(nb.nbformat).toBe(4);
-      expect(nb.metadata.kernelspec.name).toBe("tslab-rnn-course");
+      expect(nb.metadata?.kernelspec).toMatchObject({ name: KERNEL_NAME });
     });
 
     it("is committed without outputs (executed copies are build products)", () => {
@@ -68,7 +74,7 @@ describe("lesson notebooks", () => {
     });
 
     it("has one parameters cell declaring `let quick` and `let seed`", () => {
-      const params = cells.filter((c) => c.metadata.tags?.includes("parameters"));
+      const params = cells.filter((c) => tagsOf(c).includes("parameters"));
       expect(params).toHaveLength(1);
       expect(params[0].cell_type).toBe("code");
       expect(text(params[0])).toMatch(/\blet quick\s*=\s*false\b/);
@@ -104,7 +110,7 @@ describe("lesson notebooks", () => {
         // The signature stays, so the student edition still compiles: the first line of the solution cell is kept.
         expect(stub.split("\n")[0]).toBe(text(cells[ex.solutionIndex]).split("\n")[0]);
         for (const t of ex.tests) {
-          expect(student.cells[t.index].metadata.nbgrader?.grade_id).toBe(t.gradeId);
+          expect(tools.nbgraderOf(student.cells[t.index])?.grade_id).toBe(t.gradeId);
           expect(hiddenLines(student.cells[t.index])).toEqual([]);
           expect(text(student.cells[t.index]).trim(), `${t.gradeId}: the visible tests stay`).not.toBe("");
         }

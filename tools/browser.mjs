@@ -4,6 +4,12 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { spawnSync } from "node:child_process";
+import { FIGURE_CLASS } from "./library.mjs";
+
+/**
+ * @typedef {import("playwright-core").Browser} Browser
+ * @typedef {import("@rnn-course/lib").plot.Figure} Figure
+ */
 
 const require = createRequire(import.meta.url);
 
@@ -28,27 +34,42 @@ const ARGS = [
   "--no-first-run",
 ];
 
+/**
+ * @param {string} executablePath
+ * @returns {Promise<Browser>}
+ */
 export async function launchBrowser(executablePath) {
-  const { chromium } = require("playwright-core");
+  const { chromium } = await import("playwright-core");
   return chromium.launch({ executablePath, headless: true, args: ARGS });
 }
 
-/** A page with plotly.js loaded, that turns figure specs into PNG (base64). */
+/**
+ * A page with plotly.js loaded, that turns figure specs into PNG (base64).
+ * @param {Browser} browser
+ */
 export async function figureRenderer(browser) {
   const page = await browser.newPage();
   await page.setContent("<!doctype html><html><body></body></html>");
   await page.addScriptTag({ path: require.resolve("plotly.js-dist-min/plotly.min.js", { paths: [require.resolve("@rnn-course/lib")] }) });
   return {
+    /**
+     * @param {Figure} spec
+     * @returns {Promise<string>}
+     */
     async png(spec) {
       const width = typeof spec.layout?.width === "number" ? spec.layout.width : 900;
       const height = typeof spec.layout?.height === "number" ? spec.layout.height : 450;
+      // The figure crosses into the page as JSON text: playwright's types for a
+      // structured argument recurse without end on the recursive Json type.
       const url = await page.evaluate(
-        ({ spec, width, height }) =>
-          window.Plotly.toImage(
-            { data: spec.data, layout: { ...spec.layout, width, height }, config: spec.config ?? {} },
+        ({ json, width, height }) => {
+          const fig = JSON.parse(json);
+          return window.Plotly.toImage(
+            { data: fig.data, layout: { ...fig.layout, width, height }, config: fig.config ?? {} },
             { format: "png", width, height, scale: 1.5 },
-          ),
-        { spec, width, height },
+          );
+        },
+        { json: JSON.stringify(spec), width, height },
       );
       return url.replace(/^data:image\/png;base64,/, "");
     },
@@ -59,19 +80,20 @@ export async function figureRenderer(browser) {
 /**
  * Opens an exported HTML page and waits until each of its course figures has
  * been drawn by plotly.js. Returns { figures, drawn, errors }.
+ * @param {Browser} browser
+ * @param {string} file
  */
 export async function checkHtml(browser, file, timeoutMs = 60000) {
   const page = await browser.newPage();
+  /** @type {string[]} */
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: timeoutMs });
   const count = () =>
-    page.evaluate(() => ({
-      figures: document.querySelectorAll(".rnn-course-figure").length,
-      drawn: document.querySelectorAll(".rnn-course-figure .main-svg").length > 0
-        ? [...document.querySelectorAll(".rnn-course-figure")].filter((el) => el.querySelector(".main-svg")).length
-        : 0,
-    }));
+    page.evaluate((figureClass) => {
+      const figures = [...document.querySelectorAll(`.${figureClass}`)];
+      return { figures: figures.length, drawn: figures.filter((el) => el.querySelector(".main-svg")).length };
+    }, FIGURE_CLASS);
   const deadline = Date.now() + timeoutMs;
   let result = await count();
   while (result.drawn < result.figures && Date.now() < deadline && errors.length === 0) {

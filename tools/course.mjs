@@ -23,9 +23,32 @@ import { parseArgs } from "node:util";
 import { ROOT, findPython, jupyterEnv, onJsonLines } from "./jupyter.mjs";
 import { KERNEL_NAME, KERNEL_DISPLAY_NAME, CLAIM_MIME, plot, claimText, describeClaimCounts } from "./library.mjs";
 import { findChromium, launchBrowser, figureRenderer, checkHtml } from "./browser.mjs";
+import { readNotebook, formatNotebook, sourceText, hasTag, isObject } from "./notebooks.mjs";
+import { formatSeconds, escapeHtml, helpText, isParseArgsError } from "./cli.mjs";
+
+/**
+ * @typedef {import("./notebooks.mjs").Notebook} Notebook
+ * @typedef {import("@rnn-course/lib").ClaimRecord} ClaimRecord
+ * @typedef {import("@rnn-course/lib").ClaimCounts} ClaimCounts
+ * @typedef {import("@rnn-course/lib").plot.Figure} Figure
+ * @typedef {import("./browser.mjs").Browser} Browser
+ * @typedef {Awaited<ReturnType<typeof figureRenderer>>} Renderer
+ *
+ * @typedef {ClaimRecord & { cell: number }} LessonClaim  a claim and the code cell that checked it
+ * @typedef {{ name: string, title: string, seconds: number, figures: number, claims: LessonClaim[] }} LessonResult
+ * @typedef {LessonResult & { mode: "quick" | "full", params: Record<string, unknown>, when: string }} ManifestEntry
+ *
+ * The events tools/execute.py prints (its docstring); `number` is the code
+ * cell's number in the source notebook, null for the injected parameters.
+ * @typedef {{ event: "cell-start", index: number, number: number | null, of: number }
+ *   | { event: "cell-done", index: number, number: number | null, seconds: number }
+ *   | { event: "cell-error", index: number | null, number: number | null, source: string, ename: string, evalue: string, stderr: string, fallback: string }
+ *   | { event: "bad-input", message: string }} ExecuteEvent
+ */
 
 class CourseError extends Error {}
 
+/** @param {string[]} argv */
 function parseCommandLine(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -42,6 +65,7 @@ function parseCommandLine(argv) {
     },
   });
   if (values.quick && values.full) throw new CourseError("--quick and --full exclude each other");
+  /** @type {Record<string, unknown>} */
   const params = {};
   if (values.quick) params.quick = true;
   if (values.full) params.quick = false;
@@ -68,6 +92,11 @@ function parseCommandLine(argv) {
   return { ...values, out, notebooks, params, names: positionals, timeout };
 }
 
+/**
+ * The notebooks of `dir` the command line names (by file-name prefix), or all of them.
+ * @param {string} dir
+ * @param {string[]} names
+ */
 function selectNotebooks(dir, names) {
   const all = readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
   if (all.length === 0) throw new CourseError(`no notebooks (.ipynb) in ${dir}`);
@@ -84,9 +113,17 @@ function selectNotebooks(dir, names) {
   });
 }
 
-const formatSeconds = (s) => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
-
-/** Runs tools/execute.py on one notebook, printing progress; resolves to its result. */
+/**
+ * Runs tools/execute.py on one notebook, printing progress; resolves to its
+ * exit status and, when it failed, the event that says why.
+ * @param {string} python
+ * @param {string} source
+ * @param {string} output
+ * @param {Record<string, unknown>} params
+ * @param {number} timeout
+ * @param {string} label
+ * @returns {Promise<{ code: number | null, failure: ExecuteEvent | null, stderr: string }>}
+ */
 function execute(python, source, output, params, timeout, label) {
   return new Promise((resolve) => {
     const child = spawn(
@@ -99,13 +136,14 @@ function execute(python, source, output, params, timeout, label) {
       { env: jupyterEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
     const tty = process.stdout.isTTY;
+    /** @type {ExecuteEvent | null} */
     let failure = null;
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    onJsonLines(child.stdout, (ev) => {
-      const cell = ev.number === null ? "the injected parameters" : `code cell ${ev.number}`;
+    onJsonLines(child.stdout, (/** @type {ExecuteEvent} */ ev) => {
       if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  ${ev.number === null ? "parameters" : `cell ${ev.number}/${ev.of}`} ...   `);
       if (ev.event === "cell-done" && ev.seconds >= 10) {
+        const cell = ev.number === null ? "the injected parameters" : `code cell ${ev.number}`;
         process.stdout.write(`${tty ? "\r" : ""}${label}  a slow cell (${cell}) took ${formatSeconds(ev.seconds)}\n`);
       }
       if (ev.event === "cell-error" || ev.event === "bad-input") failure = ev;
@@ -122,19 +160,23 @@ function execute(python, source, output, params, timeout, label) {
  * in the HTML as the picture shown where no script runs, and makes the first
  * figure carry plotly.js (live sessions may have loaded it elsewhere).
  * `renderer()` gives the PNG renderer, or null without Chromium; it is only
- * asked for when the notebook has a figure.
+ * asked for when the notebook has a figure. Returns the number of figures.
+ * @param {Notebook} nb
+ * @param {() => Promise<Renderer | null>} renderer
+ * @param {string} file
  */
-async function finishFigures(nb, renderer) {
+async function finishFigures(nb, renderer, file) {
   let figures = 0;
   for (const cell of nb.cells) {
     if (!cell.outputs) continue;
     const kept = [];
     for (const output of cell.outputs) {
       const data = output.data;
-      const html = data && [].concat(data["text/html"] ?? []).join("");
+      const html = data ? [data["text/html"] ?? []].flat().join("") : "";
       if (data && !data[plot.PLOTLY_MIME] && html.includes(plot.LIBRARY_MARKER)) continue; // re-added below
       if (data && data[plot.PLOTLY_MIME]) {
         const spec = data[plot.PLOTLY_MIME];
+        if (!isFigure(spec)) throw new CourseError(`${file}: a ${plot.PLOTLY_MIME} output is not a figure (no list of traces and layout)`);
         const png = await (await renderer())?.png(spec);
         output.data = plot.figureBundle(spec, { includeLibrary: figures === 0, staticPng: png });
         figures++;
@@ -146,52 +188,82 @@ async function finishFigures(nb, renderer) {
   return figures;
 }
 
-const STATUSES = ["held", "failed", "not-checked"];
+/**
+ * Whether a notebook's plotly output has the shape figureBundle wrote (the
+ * values inside are plotly's JSON, as the kernel serialised them).
+ * @param {unknown} spec
+ * @returns {spec is Figure}
+ */
+const isFigure = (spec) =>
+  isObject(spec) && Array.isArray(spec.data) && spec.data.every((t) => isObject(t) && typeof t.type === "string") && isObject(spec.layout) &&
+  (spec.config === undefined || isObject(spec.config));
 
 /**
  * The claims an executed notebook displayed, in order, each with `cell`: the
  * number of its code cell as the author counts them (the `[n]` of Run All),
  * not counting the cell of injected parameters.
+ * @param {Notebook} nb
+ * @param {string} file
+ * @returns {LessonClaim[]}
  */
 function collectClaims(nb, file) {
+  /** @type {LessonClaim[]} */
   const claims = [];
   let number = 0;
   for (const cell of nb.cells) {
-    if (cell.cell_type !== "code" || cell.metadata?.tags?.includes("injected-parameters")) continue;
+    if (cell.cell_type !== "code" || hasTag(cell, "injected-parameters")) continue;
     number++;
     for (const output of cell.outputs ?? []) {
       const claim = output.data?.[CLAIM_MIME];
       if (claim === undefined) continue;
-      const valid =
-        claim && typeof claim === "object" && typeof claim.statement === "string" && STATUSES.includes(claim.status) &&
-        (typeof claim.measured === "string" || typeof claim.measured === "number") && typeof claim.fullSizeOnly === "boolean";
-      if (!valid) throw new CourseError(`${file}, code cell ${number}: a ${CLAIM_MIME} output is malformed: ${JSON.stringify(claim).slice(0, 300)}`);
-      claims.push({ statement: claim.statement, status: claim.status, measured: claim.measured, fullSizeOnly: claim.fullSizeOnly, cell: number });
+      if (!isObject(claim)) throw new CourseError(`${file}, code cell ${number}: a ${CLAIM_MIME} output is not an object`);
+      const { statement, status, measured, fullSizeOnly } = claim;
+      if (
+        typeof statement !== "string" || (status !== "held" && status !== "failed" && status !== "not-checked") ||
+        (typeof measured !== "string" && typeof measured !== "number") || typeof fullSizeOnly !== "boolean"
+      ) {
+        throw new CourseError(`${file}, code cell ${number}: a ${CLAIM_MIME} output is malformed: ${JSON.stringify(claim).slice(0, 300)}`);
+      }
+      claims.push({ statement, status, measured, fullSizeOnly, cell: number });
     }
   }
   return claims;
 }
 
+/**
+ * @param {ClaimRecord[]} claims
+ * @returns {ClaimCounts}
+ */
 const countClaims = (claims) => ({
   held: claims.filter((c) => c.status === "held").length,
   failed: claims.filter((c) => c.status === "failed").length,
   notChecked: claims.filter((c) => c.status === "not-checked").length,
 });
 
+/**
+ * The lesson's title: the first markdown heading, else the file name.
+ * @param {Notebook} nb
+ * @param {string} file
+ */
 function lessonTitle(nb, file) {
   const md = nb.cells.find((c) => c.cell_type === "markdown");
-  const heading = md && [].concat(md.source).join("").match(/^#\s+(.+)$/m);
+  const heading = md && sourceText(md).match(/^#\s+(.+)$/m);
   return heading ? heading[1].trim() : path.basename(file, ".ipynb");
 }
 
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const esc = escapeHtml;
 
 /**
  * The index page lists every lesson built into the folder so far: each run
  * updates its own lessons in manifest.json and keeps the others.
+ * @param {string} out
+ * @param {LessonResult[]} results
+ * @param {Record<string, unknown>} params
  */
 function writeIndex(out, results, params) {
   const manifestFile = path.join(out, "manifest.json");
+  // This runner's own file; entries written before claims were collected have none.
+  /** @type {Record<string, Omit<ManifestEntry, "claims"> & { claims?: LessonClaim[] }>} */
   const manifest = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, "utf8")) : {};
   const mode = params.quick ? "quick" : "full";
   const when = new Date().toISOString();
@@ -199,6 +271,7 @@ function writeIndex(out, results, params) {
   for (const name of Object.keys(manifest)) if (!existsSync(path.join(out, `${name}.html`))) delete manifest[name];
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
   const lessons = Object.values(manifest).sort((a, b) => a.name.localeCompare(b.name));
+  /** @param {{ claims?: LessonClaim[] }} r */
   const claimCell = (r) => {
     if (!r.claims) return "<td>not collected</td>";
     if (!r.claims.length) return "<td>none stated</td>";
@@ -237,7 +310,7 @@ ${failedList}</body></html>
 async function main() {
   const args = parseCommandLine(process.argv.slice(2));
   if (args.help) {
-    console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
+    console.log(helpText(import.meta.url));
     return 0;
   }
   const files = selectNotebooks(args.notebooks, args.names);
@@ -251,13 +324,17 @@ async function main() {
     console.warn(`No Chromium found: figures get no static PNG (${hint}).`);
   }
   // Started at the first figure or check: a run without either never waits for Chromium.
-  let browser = null;
-  let pngRenderer = null;
-  const getBrowser = async () => (browser ??= await launchBrowser(chromium));
-  const renderer = async () => (chromium ? (pngRenderer ??= await figureRenderer(await getBrowser())) : null);
+  /** @type {{ browser: Browser | null, renderer: Renderer | null }} */
+  const started = { browser: null, renderer: null };
+  const getBrowser = async () => {
+    if (!chromium) throw new CourseError("headless Chromium is needed but none was found");
+    return (started.browser ??= await launchBrowser(chromium));
+  };
+  const renderer = async () => (chromium ? (started.renderer ??= await figureRenderer(await getBrowser())) : null);
 
   const mode = args.params.quick ? "quick" : "full";
   console.log(`Running ${files.length} notebook(s) in ${mode} mode with ${python}; output in ${path.relative(process.cwd(), args.out) || "."}/`);
+  /** @type {LessonResult[]} */
   const results = [];
   try {
     for (const [i, file] of files.entries()) {
@@ -282,12 +359,13 @@ async function main() {
               `  (the partly executed notebook is at ${path.relative(process.cwd(), executed)})`,
           );
         }
-        throw new CourseError(`${file}: ${failure?.message ?? `the executor exited with status ${code}\n${stderr.trim()}`}`);
+        const why = failure?.event === "bad-input" ? failure.message : `the executor exited with status ${code}\n${stderr.trim()}`;
+        throw new CourseError(`${file}: ${why}`);
       }
-      const nb = JSON.parse(readFileSync(executed, "utf8"));
+      const nb = readNotebook(executed);
       const claims = collectClaims(nb, file);
-      const figures = await finishFigures(nb, renderer);
-      writeFileSync(executed, JSON.stringify(nb, null, 1) + "\n");
+      const figures = await finishFigures(nb, renderer, file);
+      writeFileSync(executed, formatNotebook(nb));
       const html = spawnSync(python, ["-m", "nbconvert", "--to", "html", "--output-dir", args.out, executed], {
         env: jupyterEnv(),
         encoding: "utf8",
@@ -311,7 +389,7 @@ async function main() {
       for (const c of claims.filter((c) => c.status === "failed")) console.log(`    code cell ${c.cell}: ${claimText(c)}`);
     }
   } finally {
-    await browser?.close();
+    await started.browser?.close();
     // What ran is in the build even when a later notebook stopped the run.
     if (results.length) writeIndex(args.out, results, args.params);
   }
@@ -329,7 +407,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(e instanceof CourseError ? `\nnpm run course: ${e.message}` : e);
+    console.error(e instanceof CourseError || isParseArgsError(e) ? `\nnpm run course: ${e.message}` : e);
     console.log(`\nnpm run course: stopped.`);
     process.exit(1);
   },

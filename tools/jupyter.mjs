@@ -7,7 +7,10 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** A path with symbolic links resolved, or just made absolute when it does not exist (yet). */
+/**
+ * A path with symbolic links resolved, or just made absolute when it does not exist (yet).
+ * @param {string} p
+ */
 export function realPath(p) {
   try {
     return realpathSync(p);
@@ -16,10 +19,18 @@ export function realPath(p) {
   }
 }
 
-/** Whether path p is dir itself or lies below it (both absolute and resolved). */
+/**
+ * Whether path p is dir itself or lies below it (both absolute and resolved).
+ * @param {string} p
+ * @param {string} dir
+ */
 export const isInside = (p, dir) => p === dir || p.startsWith(dir + path.sep);
 
-/** The environment for Jupyter processes: our kernelspec first on JUPYTER_PATH. */
+/**
+ * The environment for Jupyter processes: our kernelspec first on JUPYTER_PATH.
+ * @param {NodeJS.ProcessEnv} [extra]
+ * @returns {NodeJS.ProcessEnv}
+ */
 export function jupyterEnv(extra = {}) {
   const own = path.join(ROOT, "jupyter");
   const inherited = process.env.JUPYTER_PATH;
@@ -34,9 +45,11 @@ export function jupyterEnv(extra = {}) {
  * The first Python that can import all `modules`. The `python3` first on PATH
  * is often a pyenv or venv without Jupyter while Debian's /usr/bin/python3 has
  * it, so several candidates are tried; RNN_COURSE_PYTHON overrides them.
+ * @param {string[]} modules
  */
 export function findPython(modules) {
-  const candidates = [process.env.RNN_COURSE_PYTHON, "python3", "/usr/bin/python3", "python"].filter(Boolean);
+  const candidates = [process.env.RNN_COURSE_PYTHON ?? "", "python3", "/usr/bin/python3", "python"].filter((c) => c !== "");
+  /** @type {string[]} */
   const tried = [];
   for (const python of [...new Set(candidates)]) {
     const probe = spawnSync(python, ["-c", `import ${modules.join(", ")}`], { encoding: "utf8" });
@@ -50,6 +63,10 @@ export function findPython(modules) {
   );
 }
 
+/**
+ * @param {string} dir
+ * @returns {number}
+ */
 function newestMtime(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -71,22 +88,31 @@ export function ensureLibraryBuilt() {
   if (tsc.status !== 0) throw new Error("building lib failed: fix the TypeScript errors above");
 }
 
-/** Calls `onEvent` with each JSON object a child prints, one per line (other lines are skipped). */
+/**
+ * Calls `onEvent` with each JSON object a child prints, one per line (other
+ * lines are skipped). T is the shape of the events the child documents
+ * (tools/execute.py, tools/exercises/run_submission.py): both sides are this
+ * project's, so the objects are taken as T without further checks.
+ * @template T
+ * @param {import("node:stream").Readable} stream
+ * @param {(event: T) => void} onEvent
+ */
 export function onJsonLines(stream, onEvent) {
   let buffered = "";
-  stream.on("data", (chunk) => {
+  stream.on("data", (/** @type {Buffer | string} */ chunk) => {
     buffered += chunk;
     let nl;
     while ((nl = buffered.indexOf("\n")) >= 0) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
+      /** @type {unknown} */
       let event;
       try {
         event = JSON.parse(line);
       } catch {
         continue;
       }
-      onEvent(event);
+      if (typeof event === "object" && event !== null && !Array.isArray(event)) onEvent(/** @type {T} */ (event));
     }
   });
 }

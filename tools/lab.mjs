@@ -5,6 +5,10 @@ import path from "node:path";
 import { ROOT, findPython, jupyterEnv } from "./jupyter.mjs";
 import { KERNEL_NAME, KERNEL_DISPLAY_NAME } from "./library.mjs";
 
+/**
+ * @param {string} python
+ * @param {string} module
+ */
 function hasModule(python, module) {
   return spawnSync(python, ["-c", `import ${module}`]).status === 0;
 }
@@ -25,6 +29,6 @@ try {
   });
   child.on("exit", (code) => process.exit(code ?? 0));
 } catch (e) {
-  console.error(`npm run lab: ${e.message}`);
+  console.error(`npm run lab: ${e instanceof Error ? e.message : e}`);
   process.exit(1);
 }

@@ -28,15 +28,62 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, findPython, ensureLibraryBuilt, onJsonLines, realPath, isInside } from "../jupyter.mjs";
-import { describeExercises, gradingNotebook, parseNotebook, readNotebook, NotebookError, MAX_NOTEBOOK_BYTES, ANSWER_STUB } from "./notebook.mjs";
+import { parseNotebook, readNotebook, NotebookError, MAX_NOTEBOOK_BYTES } from "../notebooks.mjs";
+import { formatSeconds, helpText, isParseArgsError } from "../cli.mjs";
+import { describeExercises, gradingNotebook, nbgraderOf, ANSWER_STUB } from "./notebook.mjs";
 import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from "./isolation.mjs";
+
+/**
+ * @typedef {import("../notebooks.mjs").Notebook} Notebook
+ * @typedef {import("./notebook.mjs").ExercisesInfo} ExercisesInfo
+ * @typedef {ReturnType<typeof gradingNotebook>} GradingPlan
+ * @typedef {import("./isolation.mjs").IsolationMode} IsolationMode
+ * @typedef {{ cellTimeout: number, timeLimit: number, memoryMb: number }} Limits
+ *
+ * A source notebook: usable (nb set), or breaking the convention (problem set, nb null).
+ * @typedef {{ file: string, name: string, info: ExercisesInfo } & ({ nb: Notebook, problem?: undefined } | { nb: null, problem: string })} Source
+ * @typedef {{ file: string, label: string }} Submission
+ *
+ * The events run_submission.py prints (its docstring).
+ * @typedef {"ok" | "error" | "timeout" | "memory" | "died" | "not-run"} CellStatus
+ * @typedef {{ status: CellStatus, message?: string, seconds?: number, marker?: boolean }} CellResult
+ * @typedef {{ message: string, log?: string[] }} Fatal
+ * @typedef {({ event: "cell", index: number, attempt: number } & CellResult)
+ *   | { event: "done", cells: Record<string, CellResult>, restarts: number, seconds: number }
+ *   | ({ event: "fatal" } & Fatal)
+ *   | { event: "kernel-start", attempt: number, pid: number, seconds: number }} RunnerEvent
+ *
+ * What grades.json says about a submission.
+ * @typedef {{ grade_id: string, points: number, max_points: number, status: string, message: string, restored: boolean }} TestScore
+ * @typedef {{ exercise: string, points: number, max_points: number, status: string, message: string, tests: TestScore[] }} ExerciseScore
+ * @typedef {{ grade_id: string, max_points: number, status: string, answer: string | null }} ManualAnswer
+ * @typedef {{
+ *   submission: string, path: string, notebook: string | null, status: string, points: number, max_points: number,
+ *   exercises: ExerciseScore[], manual: ManualAnswer[], notes: string[],
+ *   message?: string, restarts?: number, executed?: string, seconds?: number,
+ * }} SubmissionReport
+ *
+ * @typedef {{
+ *   sources: Source[], python: string, isolation: { mode: IsolationMode, reasons: string[] }, hide: string[], scratch: string,
+ *   limits: Limits, out: string, full: boolean, keepScratch: boolean, graderErrors: number,
+ *   children: Set<import("node:child_process").ChildProcess>, pdeathsig: boolean,
+ * }} GradeContext
+ * @typedef {{
+ *   base: string, work: string, workSource: string, newRoot: string, jupyter: string, runtime: string,
+ *   config: string, data: string, executed: string, kernelLog: string,
+ * }} ScratchDirs
+ */
 
 class UsageError extends Error {}
 
 const RUNNER = path.join(ROOT, "tools", "exercises", "run_submission.py");
-const formatSeconds = (s) => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
+/** @param {number} x */
 const fmtPoints = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, ""));
 
+/** @type {readonly ["auto", "sandbox", "userns", "none"]} */
+const ISOLATION_CHOICES = ["auto", "sandbox", "userns", "none"];
+
+/** @param {string[]} argv */
 function parseCommandLine(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -54,12 +101,17 @@ function parseCommandLine(argv) {
       help: { type: "boolean", short: "h", default: false },
     },
   });
+  /**
+   * @param {"cell-timeout" | "time-limit" | "memory" | "jobs"} name
+   * @param {number} min
+   */
   const number = (name, min) => {
     const v = Number(values[name]);
     if (!Number.isFinite(v) || v < min) throw new UsageError(`--${name} ${values[name]}: expected a number of at least ${min}`);
     return v;
   };
-  if (!["auto", "sandbox", "userns", "none"].includes(values.isolation)) throw new UsageError(`--isolation ${values.isolation}: expected auto, sandbox or none`);
+  const isolation = ISOLATION_CHOICES.find((c) => c === values.isolation);
+  if (!isolation) throw new UsageError(`--isolation ${values.isolation}: expected auto, sandbox or none`);
   return {
     help: values.help,
     out: path.resolve(values.out),
@@ -67,15 +119,22 @@ function parseCommandLine(argv) {
     submissions: positionals,
     limits: { cellTimeout: number("cell-timeout", 1), timeLimit: number("time-limit", 5), memoryMb: Math.floor(number("memory", 256)) },
     full: values.full,
-    isolation: values.isolation,
+    isolation,
     keepScratch: values["keep-scratch"],
     jobs: Math.floor(number("jobs", 1)),
   };
 }
 
-/** The .ipynb files named on the command line; folders are searched (not .ipynb_checkpoints, not hidden folders, not `skip`). */
+/**
+ * The .ipynb files named on the command line; folders are searched (not .ipynb_checkpoints, not hidden folders, not `skip`).
+ * @param {string[]} args
+ * @param {string[]} skip
+ * @returns {Submission[]}
+ */
 function collectSubmissions(args, skip) {
+  /** @type {string[]} */
   const files = [];
+  /** @param {string} dir */
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, entry.name);
@@ -100,11 +159,17 @@ function collectSubmissions(args, skip) {
   return unique.map((file) => ({ file, label: path.relative(base, file) || path.basename(file) }));
 }
 
+/**
+ * The source notebooks (a folder of them, or one file), each with its exercises or the problem that makes it unusable.
+ * @param {string} source
+ * @returns {Source[]}
+ */
 function loadSources(source) {
   if (!existsSync(source)) throw new UsageError(`--source ${source}: no such file or folder`);
   const files = statSync(source).isDirectory()
     ? readdirSync(source).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(source, f))
     : [source];
+  /** @type {Source[]} */
   const sources = [];
   for (const file of files) {
     const name = path.basename(file);
@@ -126,6 +191,10 @@ function loadSources(source) {
  * The source a submission answers: the only source there is; else the same
  * file name; else a source whose name starts the submission's; else the one
  * sharing the most exercise grade ids.
+ * @param {Source[]} sources
+ * @param {string} file
+ * @param {Notebook | null} nb
+ * @returns {Source | null}
  */
 function matchSource(sources, file, nb) {
   if (sources.length === 1) return sources[0];
@@ -136,7 +205,7 @@ function matchSource(sources, file, nb) {
   const prefixed = sources.filter((s) => stem.startsWith(s.name.replace(/\.ipynb$/, "")));
   if (prefixed.length === 1) return prefixed[0];
   if (nb) {
-    const ids = new Set(nb.cells.map((c) => c.metadata?.nbgrader?.grade_id).filter((x) => typeof x === "string"));
+    const ids = new Set(nb.cells.map((c) => nbgraderOf(c)?.grade_id));
     const scored = sources.map((s) => ({ s, n: s.info.exercises.filter((e) => ids.has(e.name)).length })).filter((x) => x.n > 0);
     scored.sort((a, b) => b.n - a.n);
     if (scored.length && (scored.length === 1 || scored[0].n > scored[1].n)) return scored[0].s;
@@ -146,10 +215,20 @@ function matchSource(sources, file, nb) {
 
 const RUNNER_ENV_KEYS = ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "RNN_COURSE_BACKEND", "TMPDIR", "SYSTEMROOT"];
 
-/** Runs run_submission.py on one prepared notebook; resolves to {results, restarts, fatal, stderr}. */
+/**
+ * Runs run_submission.py on one prepared notebook; resolves to the results of
+ * its code cells (by index), the kernel restarts, and `fatal` when grading
+ * itself failed.
+ * @param {GradeContext} ctx
+ * @param {Notebook} nb
+ * @param {ScratchDirs} dirs
+ * @param {string} marker
+ * @returns {Promise<{ results: Record<string, CellResult>, restarts: number, fatal: Fatal | null, stderr: string }>}
+ */
 function runSubmission(ctx, nb, dirs, marker) {
   const { python, limits } = ctx;
   return new Promise((resolve) => {
+    /** @type {NodeJS.ProcessEnv} */
     const env = Object.fromEntries(RUNNER_ENV_KEYS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
     Object.assign(env, { JUPYTER_PATH: dirs.jupyter, JUPYTER_RUNTIME_DIR: dirs.runtime, JUPYTER_CONFIG_DIR: dirs.config, JUPYTER_DATA_DIR: dirs.data, JUPYTER_PLATFORM_DIRS: "1" });
     // With setpriv, the runner dies with the grader (and its kernel with it, see isolation.mjs).
@@ -164,24 +243,25 @@ function runSubmission(ctx, nb, dirs, marker) {
       { env, stdio: ["pipe", "pipe", "pipe"], detached: true },
     );
     ctx.children.add(child);
+    /** @type {Record<string, CellResult>} */
     const seen = {};
+    /** @type {Extract<RunnerEvent, { event: "done" }> | null} */
     let done = null;
+    /** @type {Fatal | null} */
     let fatal = null;
     let stderr = "";
     let killedByGrader = false;
     // The runner enforces the limits itself; this is the backstop if it hangs.
     const hard = setTimeout(() => {
       killedByGrader = true;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
+      killGroup(child);
     }, (limits.timeLimit + 180) * 1000);
     child.stdin.on("error", () => {});
     child.stdin.end(JSON.stringify(nb));
     child.stderr.on("data", (d) => {
       if (stderr.length < 100_000) stderr += d;
     });
-    onJsonLines(child.stdout, (ev) => {
+    onJsonLines(child.stdout, (/** @type {RunnerEvent} */ ev) => {
       if (ev.event === "cell") seen[ev.index] = ev;
       if (ev.event === "done") done = ev;
       if (ev.event === "fatal") fatal = ev;
@@ -200,16 +280,42 @@ function runSubmission(ctx, nb, dirs, marker) {
   });
 }
 
-/** An open question's answer as the grader sees it (the instructor reads it in grades.json or the executed notebook). */
+/**
+ * Kills a process started with `detached: true` and everything in its process group.
+ * @param {import("node:child_process").ChildProcess} child
+ */
+function killGroup(child) {
+  if (child.pid === undefined) return; // it never started
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * An open question's answer as the grader sees it (the instructor reads it in grades.json or the executed notebook).
+ * @param {string | null} answer
+ */
 const manualStatus = (answer) => (answer === null ? "answer cell missing" : answer.trim() === ANSWER_STUB || !answer.trim() ? "not answered" : "answered");
 
-const FAILURE_STATUS = { error: "failed", timeout: "timeout", memory: "memory", died: "died", "not-run": "not-run" };
+/**
+ * A test's status from its cell's; "ok" maps here only when the cell's last line never ran.
+ * @type {Record<CellStatus, string>}
+ */
+const FAILURE_STATUS = { ok: "failed", error: "failed", timeout: "timeout", memory: "memory", died: "died", "not-run": "not-run" };
 
-/** Scores of one executed submission from the runner's per-cell results. */
+/**
+ * Scores of one executed submission from the runner's per-cell results.
+ * @param {GradingPlan} plan
+ * @param {Record<string, CellResult>} results  by cell index
+ * @returns {ExerciseScore[]}
+ */
 function score(plan, results) {
   const exercises = plan.exercises.map((ex) => {
     const tests = plan.tests.filter((t) => t.exercise === ex.name).map((t) => {
-      const r = results[t.index] ?? results[String(t.index)] ?? { status: "not-run", message: "not run" };
+      /** @type {CellResult} */
+      const r = results[t.index] ?? { status: "not-run", message: "not run" };
       let status = r.status === "ok" && r.marker ? "passed" : FAILURE_STATUS[r.status] ?? "failed";
       let message = r.message ?? "";
       if (r.status === "ok" && !r.marker) {
@@ -222,7 +328,7 @@ function score(plan, results) {
     const failed = tests.find((t) => t.status !== "passed");
     let status = failed ? (points > 0 ? "partial" : failed.status) : "passed";
     let message = failed ? failed.message : "";
-    const solution = ex.solutionIndex === null ? null : results[ex.solutionIndex] ?? results[String(ex.solutionIndex)];
+    const solution = ex.solutionIndex === null ? null : results[ex.solutionIndex];
     if (failed && ex.solutionIndex === null) {
       status = points > 0 ? "partial" : "missing";
       message = `the solution cell '${ex.name}' is missing from the submission; ${failed.message}`;
@@ -235,15 +341,29 @@ function score(plan, results) {
   return exercises;
 }
 
+/**
+ * One CSV field, quoted when needed.
+ * @param {string | number | null | undefined} v
+ */
 function csvField(v) {
   let s = v === null || v === undefined ? "" : String(v);
   if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`; // no formulas from student text in a spreadsheet
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * @typedef {{ grader: Record<string, unknown>, submissions: SubmissionReport[] }} Report
+ */
+
+/**
+ * Writes grades.json and grades.csv.
+ * @param {string} out
+ * @param {Report} report
+ */
 function writeReports(out, report) {
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, "grades.json"), JSON.stringify(report, null, 2) + "\n");
+  /** @type {(string | number)[][]} */
   const rows = [["submission", "notebook", "exercise", "points", "max_points", "status", "message"]];
   for (const s of report.submissions) {
     for (const e of s.exercises) rows.push([s.submission, s.notebook ?? "", e.exercise, e.points, e.max_points, e.status, e.message]);
@@ -253,9 +373,17 @@ function writeReports(out, report) {
   writeFileSync(path.join(out, "grades.csv"), rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n");
 }
 
-/** Text from a submission, made safe for a terminal: no control characters (escape sequences). */
+/**
+ * Text from a submission, made safe for a terminal: no control characters (escape sequences).
+ * @param {string} t
+ */
 const printable = (t) => String(t).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
 
+/**
+ * @param {number} i
+ * @param {number} n
+ * @param {SubmissionReport} s
+ */
 function printSubmission(i, n, s) {
   const head = `[${i}/${n}] ${s.submission}${s.notebook ? ` (${s.notebook})` : ""}: ${fmtPoints(s.points)}/${fmtPoints(s.max_points)}` +
     `${s.status === "graded" ? "" : `, ${s.status}`}${s.seconds !== undefined ? ` in ${formatSeconds(s.seconds)}` : ""}` +
@@ -271,21 +399,38 @@ function printSubmission(i, n, s) {
   for (const note of s.notes ?? []) console.log(`    note: ${printable(note)}`);
 }
 
+/**
+ * Grades one submission (never throws for what the submission does).
+ * @param {Submission} sub
+ * @param {GradeContext} ctx
+ * @param {number} n  its number, naming its scratch folder
+ * @returns {Promise<SubmissionReport>}
+ */
 async function gradeOne(sub, ctx, n) {
   const t0 = performance.now();
+  /** @type {SubmissionReport} */
   const result = { submission: sub.label, path: sub.file, notebook: null, status: "graded", points: 0, max_points: 0, exercises: [], manual: [], notes: [] };
+  /** @type {Notebook | null} */
   let nb = null;
+  /** @type {string | null} */
   let parseError = null;
   try {
     const size = statSync(sub.file).size;
     if (size > MAX_NOTEBOOK_BYTES) throw new NotebookError(`the file is larger than ${MAX_NOTEBOOK_BYTES >> 20} MB`);
     nb = parseNotebook(readFileSync(sub.file, "utf8"), path.basename(sub.file));
   } catch (e) {
-    if (!(e instanceof NotebookError) && !e.code) throw e;
+    // A file the grader cannot read (a NotebookError, or a file system error with a code) is the submission's problem.
+    if (!(e instanceof NotebookError) && !(e instanceof Error && "code" in e)) throw e;
     parseError = e.message;
   }
   const source = matchSource(ctx.sources, sub.file, nb);
-  const zero = (status, message, short) => {
+  /**
+   * Marks the submission ungraded: every exercise of its source gets 0 points and `short` as its message.
+   * @param {string} status
+   * @param {string} message
+   * @param {string} [short]
+   */
+  const zero = (status, message, short = "") => {
     if (source) {
       result.notebook = source.name;
       result.max_points = source.info.exercises.reduce((a, e) => a + e.points, 0);
@@ -295,12 +440,12 @@ async function gradeOne(sub, ctx, n) {
     result.status = status;
     result.message = message;
   };
-  if (source?.problem) {
+  if (source && source.nb === null) {
     zero("grader-error", `the source notebook ${source.name} breaks the exercise convention (docs/exercises.md): ${source.problem.replace(/\n/g, "; ")}`, "not graded");
     ctx.graderErrors++;
   } else if (!source) {
     zero("unknown-notebook", `matches no source notebook (${ctx.sources.map((s) => s.name).join(", ")}): name it like the lesson it answers`);
-  } else if (parseError) {
+  } else if (nb === null) {
     zero("malformed", `the notebook cannot be read: ${parseError}`, "not graded: the notebook cannot be read");
   } else {
     result.notebook = source.name;
@@ -338,9 +483,15 @@ async function gradeOne(sub, ctx, n) {
   return result;
 }
 
-/** The private folders of one submission, under the grader's own temp folder (mode 700). */
+/**
+ * The private folders of one submission, under the grader's own temp folder (mode 700).
+ * @param {GradeContext} ctx
+ * @param {Submission} sub
+ * @param {number} n
+ */
 function prepareScratch(ctx, sub, n) {
   const base = path.join(ctx.scratch, `submission-${n}`);
+  /** @type {ScratchDirs} */
   const dirs = {
     base,
     work: path.join(base, "work"),
@@ -374,7 +525,7 @@ function prepareScratch(ctx, sub, n) {
 async function main() {
   const args = parseCommandLine(process.argv.slice(2));
   if (args.help) {
-    console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
+    console.log(helpText(import.meta.url));
     return 0;
   }
   if (args.submissions.length === 0) throw new UsageError("name the submissions to grade: npm run grade -- FILE.ipynb|FOLDER ... (-h for help)");
@@ -396,7 +547,7 @@ async function main() {
   try {
     isolation = detectIsolation(args.isolation);
   } catch (e) {
-    throw new UsageError(e.message);
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   const hide = [
     ...new Set([
@@ -410,19 +561,17 @@ async function main() {
     ]),
   ];
   const scratch = mkdtempSync(path.join(os.tmpdir(), "rnn-grade-"));
+  /** @param {string} p */
   const rel = (p) => path.relative(process.cwd(), p) || ".";
+  /** @type {GradeContext} */
   const ctx = {
     sources, python, isolation, hide, scratch, limits: args.limits, out: args.out, full: args.full, keepScratch: args.keepScratch,
-    graderErrors: 0, children: new Set(), pdeathsig: process.platform === "linux" && which("setpriv"),
+    graderErrors: 0, children: new Set(), pdeathsig: process.platform === "linux" && which("setpriv") !== null,
   };
   // Interrupted: stop the runners (their kernels die with them) and remove the scratch folders.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     process.once(signal, () => {
-      for (const child of ctx.children) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {}
-      }
+      for (const child of ctx.children) killGroup(child);
       if (!args.keepScratch) rmSync(scratch, { recursive: true, force: true });
       console.error(`\nnpm run grade: interrupted; the grades of the submissions finished so far are in ${rel(args.out)}/`);
       process.exit(130);
@@ -432,13 +581,14 @@ async function main() {
   console.log(`npm run grade: ${submissions.length} submission(s) against ${sources.length} source notebook(s) in ${rel(args.source)}`);
   console.log(`Isolation: ${DESCRIPTIONS[isolation.mode]}.`);
   if (isolation.mode === "none") console.log(`  (the sandbox is unavailable: ${isolation.reasons.join("; ")})`);
-  for (const s of sources.filter((x) => x.problem)) {
-    console.log(`Warning: ${s.name} breaks the exercise convention; its submissions will not be graded:\n  ${s.problem.split("\n").join("\n  ")}`);
+  for (const s of sources) {
+    if (s.nb === null) console.log(`Warning: ${s.name} breaks the exercise convention; its submissions will not be graded:\n  ${s.problem.split("\n").join("\n  ")}`);
   }
   console.log(
     `Limits: ${args.limits.cellTimeout} s per cell, ${args.limits.timeLimit} s per submission, ${args.limits.memoryMb} MB of memory; ` +
       `${args.full ? "full size" : "quick mode (quick = true)"}.\n`,
   );
+  /** @type {Report} */
   const report = {
     grader: {
       when: new Date().toISOString(),
@@ -450,9 +600,14 @@ async function main() {
     },
     submissions: [],
   };
+  /** @type {(SubmissionReport | undefined)[]} */
   const results = new Array(submissions.length);
   let next = 0;
   let printed = 0;
+  /**
+   * @param {number} i
+   * @returns {Promise<SubmissionReport>}
+   */
   const gradeSafely = async (i) => {
     const sub = submissions[i];
     try {
@@ -460,18 +615,18 @@ async function main() {
     } catch (e) {
       // A bug of the grader must not lose the other submissions' grades.
       ctx.graderErrors++;
-      return { submission: sub.label, path: sub.file, notebook: null, status: "grader-error", points: 0, max_points: 0, exercises: [], manual: [], notes: [], message: `grading failed: ${e.stack ?? e}` };
+      return { submission: sub.label, path: sub.file, notebook: null, status: "grader-error", points: 0, max_points: 0, exercises: [], manual: [], notes: [], message: `grading failed: ${(e instanceof Error && e.stack) || e}` };
     }
   };
   const worker = async () => {
     while (next < submissions.length) {
       const i = next++;
       results[i] = await gradeSafely(i);
-      while (printed < results.length && results[printed]) {
-        printSubmission(printed + 1, submissions.length, results[printed]);
+      for (let r = results[printed]; r !== undefined; r = results[printed]) {
+        printSubmission(printed + 1, submissions.length, r);
         printed++;
       }
-      report.submissions = results.filter(Boolean);
+      report.submissions = results.flatMap((r) => r ?? []);
       writeReports(args.out, report); // after each submission, so an interrupted run keeps what it graded
     }
   };
@@ -492,7 +647,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    if (e instanceof UsageError || e?.code?.startsWith?.("ERR_PARSE_ARGS")) {
+    if (e instanceof UsageError || isParseArgsError(e)) {
       console.error(`npm run grade: ${e.message}`);
       process.exit(2);
     }

@@ -20,11 +20,22 @@ import { ROOT } from "../jupyter.mjs";
 export const SANDBOX_SCRIPT = path.join(ROOT, "tools", "exercises", "sandbox.sh");
 export const GRADER_KERNEL = "rnn-course-grader";
 
+/**
+ * @typedef {"sandbox" | "sandbox-userns" | "none"} IsolationMode
+ * @typedef {{ memoryMb: number, timeLimit: number }} KernelLimits
+ * @typedef {{ newRoot: string, work: string, workSource?: string, hide: string[], limits: KernelLimits }} SandboxOptions
+ */
+
+/**
+ * The path of a command on PATH, or null.
+ * @param {string} cmd
+ */
 export const which = (cmd) => {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : null;
 };
 
+/** @type {Record<IsolationMode, string>} */
 export const DESCRIPTIONS = {
   sandbox:
     "sandbox: each kernel runs as uid 65534 without capabilities, in its own mount, PID and IPC namespaces, " +
@@ -38,11 +49,17 @@ export const DESCRIPTIONS = {
     "or where unprivileged user namespaces are allowed",
 };
 
+/** @param {IsolationMode} mode */
 function unshareArgs(mode) {
   return [...(mode === "sandbox-userns" ? ["--user", "--map-root-user"] : []), "--mount", "--pid", "--ipc", "--fork", "--kill-child"];
 }
 
-/** Environment of sandbox.sh (the kernelspec's env). */
+/**
+ * Environment of sandbox.sh (the kernelspec's env).
+ * @param {IsolationMode} mode
+ * @param {SandboxOptions} options
+ * @returns {Record<string, string>}
+ */
 export function sandboxEnv(mode, { newRoot, work, workSource, hide, limits }) {
   return {
     GRADER_MODE: mode === "sandbox" ? "root" : "userns",
@@ -59,7 +76,10 @@ export function sandboxEnv(mode, { newRoot, work, workSource, hide, limits }) {
   };
 }
 
-/** V8's heap limit: three quarters of the memory limit, the rest is for wasm, buffers and code. */
+/**
+ * V8's heap limit: three quarters of the memory limit, the rest is for wasm, buffers and code.
+ * @param {KernelLimits} limits
+ */
 export const nodeFlags = (limits) => [`--max-old-space-size=${Math.max(128, Math.floor(limits.memoryMb * 0.75))}`];
 
 /**
@@ -67,13 +87,17 @@ export const nodeFlags = (limits) => [`--max-old-space-size=${Math.max(128, Math
  * that passes sandbox.sh's own probe (it checks that a canary file outside
  * the view is unreadable, that the repo's notebooks/ is invisible, that lib/
  * is read-only and, as root, that the uid is 65534).
+ * @param {"auto" | "sandbox" | "userns" | "none"} requested
+ * @returns {{ mode: IsolationMode, reasons: string[] }}
  */
 export function detectIsolation(requested = "auto") {
+  /** @type {string[]} */
   const reasons = [];
   if (requested === "none") return { mode: "none", reasons: ["--isolation none"] };
   if (process.platform !== "linux") return { mode: "none", reasons: [`${process.platform} has no Linux namespaces`] };
   const tools = ["unshare", "setpriv", "prlimit", "chroot", "mount"].filter((t) => !which(t));
   if (tools.length) return { mode: "none", reasons: [`missing ${tools.join(", ")} (util-linux)`] };
+  /** @type {IsolationMode[]} */
   const candidates = requested === "userns" ? ["sandbox-userns"] : process.getuid?.() === 0 ? ["sandbox", "sandbox-userns"] : ["sandbox-userns"];
   const dir = mkdtempSync(path.join(os.tmpdir(), "rnn-grade-probe-"));
   try {
@@ -100,14 +124,20 @@ export function detectIsolation(requested = "auto") {
   return { mode: "none", reasons };
 }
 
-/** The kernelspec (kernel.json) that starts one submission's kernel under `mode`. */
+/**
+ * The kernelspec (kernel.json) that starts one submission's kernel under `mode`.
+ * @param {IsolationMode} mode
+ * @param {SandboxOptions} options
+ */
 export function kernelSpec(mode, options) {
   const { limits } = options;
   const tslab = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
   const node = realpathSync(process.execPath);
   // The kernel dies with the runner that started it (setpriv --pdeathsig).
   const pdeath = which("setpriv") ? ["setpriv", "--pdeathsig", "KILL"] : [];
+  /** @type {string[]} */
   let argv;
+  /** @type {Record<string, string>} */
   let env = {};
   if (mode === "none") {
     const prlimit = which("prlimit")

@@ -14,67 +14,53 @@
 // Open questions are markdown cells {solution: true, grade: true, points: N},
 // graded by hand. Their model answer is the whole cell, or the part between
 // lines containing BEGIN SOLUTION and END SOLUTION.
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { NotebookError, sourceText, sourceLines, tagsOf, isObject } from "../notebooks.mjs";
+
+/**
+ * @typedef {import("../notebooks.mjs").Cell} Cell
+ * @typedef {import("../notebooks.mjs").Notebook} Notebook
+ * @typedef {import("../notebooks.mjs").JsonObject} JsonObject
+ */
 
 export const BEGIN_SOLUTION = "BEGIN SOLUTION";
 export const END_SOLUTION = "END SOLUTION";
 export const BEGIN_HIDDEN = "BEGIN HIDDEN TESTS";
 export const END_HIDDEN = "END HIDDEN TESTS";
 export const ANSWER_STUB = "YOUR ANSWER HERE";
-/** What replaces a solution region in the student edition (indented like the BEGIN line). */
+/**
+ * What replaces a solution region in the student edition (indented like the BEGIN line).
+ * @param {string} gradeId
+ */
 export const codeStub = (gradeId) => [`// YOUR CODE HERE`, `throw new Error(${JSON.stringify(`not implemented yet: ${gradeId}`)});`];
 
 const GRADE_ID = /^[A-Za-z0-9_-]+$/;
 const TEST_ID = /^(.+?)-tests(?:-[A-Za-z0-9_-]+)?$/;
-/** Submissions larger than this are not parsed (a notebook of exercises is a few hundred kB). */
-export const MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024;
 
-export class NotebookError extends Error {}
-
-export const sourceText = (cell) => [].concat(cell.source ?? []).join("");
-/** nbformat's on-disk form of a source: a list of lines, each but the last ending in \n. */
-export const sourceLines = (text) => (text === "" ? [] : text.split(/(?<=\n)/));
+/**
+ * A cell's nbgrader metadata, or null (its fields are as the notebook has them: check their types).
+ * @param {Cell | undefined} cell
+ */
 export const nbgraderOf = (cell) => {
   const m = cell?.metadata?.nbgrader;
-  return m && typeof m === "object" && !Array.isArray(m) ? m : null;
+  return isObject(m) ? m : null;
 };
 
 /**
- * Parses notebook JSON that may come from anyone; throws NotebookError with a
- * message a student understands when it is not a usable nbformat-4 notebook.
+ * The grade id of an nbgrader cell, when it is a string.
+ * @param {Cell} cell
  */
-export function parseNotebook(text, label = "the notebook") {
-  if (text.length > MAX_NOTEBOOK_BYTES) throw new NotebookError(`${label} is larger than ${MAX_NOTEBOOK_BYTES >> 20} MB`);
-  let nb;
-  try {
-    nb = JSON.parse(text);
-  } catch (e) {
-    throw new NotebookError(`${label} is not valid JSON (${e.message})`);
-  }
-  if (!nb || typeof nb !== "object" || Array.isArray(nb)) throw new NotebookError(`${label} is not a notebook (not a JSON object)`);
-  if (nb.nbformat !== undefined && nb.nbformat !== 4) throw new NotebookError(`${label} is nbformat ${JSON.stringify(nb.nbformat)}, not 4`);
-  if (!Array.isArray(nb.cells)) throw new NotebookError(`${label} is not a notebook (it has no list of cells)`);
-  nb.cells.forEach((cell, i) => {
-    const where = `${label}, cell ${i + 1}`;
-    if (!cell || typeof cell !== "object" || Array.isArray(cell)) throw new NotebookError(`${where} is not an object`);
-    if (!["code", "markdown", "raw"].includes(cell.cell_type)) throw new NotebookError(`${where} has cell_type ${JSON.stringify(cell.cell_type)}`);
-    const src = cell.source ?? "";
-    if (typeof src !== "string" && !(Array.isArray(src) && src.every((s) => typeof s === "string"))) {
-      throw new NotebookError(`${where} has a source that is not text`);
-    }
-    if (cell.metadata !== undefined && (typeof cell.metadata !== "object" || cell.metadata === null || Array.isArray(cell.metadata))) {
-      throw new NotebookError(`${where} has metadata that is not an object`);
-    }
-  });
-  return nb;
-}
+const gradeIdOf = (cell) => {
+  const id = nbgraderOf(cell)?.grade_id;
+  return typeof id === "string" ? id : null;
+};
 
-export function readNotebook(file) {
-  return parseNotebook(readFileSync(file, "utf8"), path.basename(file));
-}
+/** @typedef {"solution" | "answer" | "tests" | "locked"} CellKind */
 
-/** Kind of an nbgrader cell: solution | answer (markdown solution) | tests | locked | null. */
+/**
+ * Kind of an nbgrader cell: solution | answer (markdown solution) | tests | locked | null.
+ * @param {Cell} cell
+ * @returns {CellKind | null}
+ */
 export function cellKind(cell) {
   const g = nbgraderOf(cell);
   if (!g) return null;
@@ -87,9 +73,13 @@ export function cellKind(cell) {
 /**
  * Finds marker regions in a cell's lines: [{begin, end}] line indices of the
  * marker lines. Throws NotebookError for unbalanced or nested markers.
+ * @param {string[]} lines @param {string} begin @param {string} end @param {string} where
+ * @returns {{ begin: number, end: number }[]}
  */
 export function findRegions(lines, begin, end, where) {
+  /** @type {{ begin: number, end: number }[]} */
   const regions = [];
+  /** @type {number | null} */
   let open = null;
   lines.forEach((line, i) => {
     if (line.includes(begin)) {
@@ -105,33 +95,62 @@ export function findRegions(lines, begin, end, where) {
   return regions;
 }
 
+/** @param {Cell} cell */
 const linesOf = (cell) => sourceText(cell).split("\n");
+/**
+ * @param {Cell} cell
+ * @param {string[]} words
+ */
 const mentions = (cell, words) => words.some((w) => sourceText(cell).includes(w));
+/**
+ * A deep copy of JSON data.
+ * @template T
+ * @param {T} x
+ * @returns {T}
+ */
+const cloneJson = (x) => JSON.parse(JSON.stringify(x));
 
 /**
- * Checks a source notebook against the convention and returns its exercises:
- * { exercises: [{name, solutionIndex, tests: [{gradeId, index, points}], points}],
- *   answers: [{gradeId, index, points|null}], locked: [{gradeId, index}] }.
+ * @typedef {{ gradeId: string, index: number, points: number }} TestCellInfo
+ * @typedef {{ name: string, solutionIndex: number, tests: TestCellInfo[], points: number }} ExerciseInfo
+ * @typedef {{ gradeId: string, index: number, points: number }} AnswerInfo
+ * @typedef {{ exercises: ExerciseInfo[], answers: AnswerInfo[], locked: { gradeId: string, index: number }[] }} ExercisesInfo
+ */
+
+/**
+ * Checks a source notebook against the convention and returns its exercises
+ * (sorted by their solution cell), open questions and other locked cells.
  * Throws NotebookError listing every problem found.
+ * @param {Notebook} nb
+ * @returns {ExercisesInfo}
  */
 export function describeExercises(nb, label = "the notebook") {
+  /** @type {string[]} */
   const problems = [];
+  /** @type {Map<string, number>} grade id -> index of the cell that has it first */
   const seen = new Map();
+  /** @type {Map<string, number>} exercise -> index of its solution cell */
   const solutions = new Map();
+  /** @type {TestCellInfo[]} */
   const tests = [];
+  /** @type {AnswerInfo[]} */
   const answers = [];
+  /** @type {ExercisesInfo["locked"]} */
   const locked = [];
   nb.cells.forEach((cell, index) => {
     const where = `${label}, cell ${index + 1}`;
     const g = nbgraderOf(cell);
     const kind = cellKind(cell);
+    let id = "";
     if (g) {
-      const id = g.grade_id;
-      if (typeof id !== "string" || !GRADE_ID.test(id)) {
-        problems.push(`${where}: nbgrader grade_id ${JSON.stringify(id)} must be letters, digits, '-' or '_'`);
+      const gradeId = g.grade_id;
+      if (typeof gradeId !== "string" || !GRADE_ID.test(gradeId)) {
+        problems.push(`${where}: nbgrader grade_id ${JSON.stringify(gradeId)} must be letters, digits, '-' or '_'`);
         return;
       }
-      if (seen.has(id)) problems.push(`${where}: grade_id '${id}' is used again (first in cell ${seen.get(id) + 1})`);
+      id = gradeId;
+      const first = seen.get(id);
+      if (first !== undefined) problems.push(`${where}: grade_id '${id}' is used again (first in cell ${first + 1})`);
       seen.set(id, index);
       if (g.schema_version !== undefined && g.schema_version !== 3) problems.push(`${where}: nbgrader schema_version must be 3`);
     }
@@ -140,49 +159,54 @@ export function describeExercises(nb, label = "the notebook") {
     const hiddenMarkers = mentions(cell, [BEGIN_HIDDEN, END_HIDDEN]);
     if (hiddenMarkers && kind !== "tests") problems.push(`${where}: '${BEGIN_HIDDEN}' markers are only allowed in test cells (nbgrader grade: true, solution: false)`);
     if (solutionMarkers && kind !== "solution" && kind !== "answer") problems.push(`${where}: '${BEGIN_SOLUTION}' markers are only allowed in solution cells (nbgrader solution: true)`);
+    if (!g) return;
+    // Wrong points are reported as problems, which makes the whole call throw; 0 only keeps the records typed.
+    const points = typeof g.points === "number" ? g.points : 0;
     try {
       if (kind === "solution") {
-        if (g.grade === true) problems.push(`${where}: a code cell is either a solution (grade: false) or tests (solution: false); put the tests of '${g.grade_id}' in a cell '${g.grade_id}-tests'`);
-        if (g.locked === true) problems.push(`${where}: the solution cell '${g.grade_id}' must not be locked (the student writes in it)`);
+        if (g.grade === true) problems.push(`${where}: a code cell is either a solution (grade: false) or tests (solution: false); put the tests of '${id}' in a cell '${id}-tests'`);
+        if (g.locked === true) problems.push(`${where}: the solution cell '${id}' must not be locked (the student writes in it)`);
         const regions = findRegions(linesOf(cell), BEGIN_SOLUTION, END_SOLUTION, where);
         if (regions.length === 0) {
-          problems.push(`${where}: the solution cell '${g.grade_id}' has no '// ${BEGIN_SOLUTION}' ... '// ${END_SOLUTION}' region (keep the function signature outside it)`);
+          problems.push(`${where}: the solution cell '${id}' has no '// ${BEGIN_SOLUTION}' ... '// ${END_SOLUTION}' region (keep the function signature outside it)`);
         }
-        solutions.set(g.grade_id, index);
+        solutions.set(id, index);
       } else if (kind === "answer") {
         findRegions(linesOf(cell), BEGIN_SOLUTION, END_SOLUTION, where);
         // nbgrader rejects markdown solution cells that are not graded, and the reverse.
-        if (g.grade !== true || !(typeof g.points === "number" && g.points > 0)) {
-          problems.push(`${where}: the open question '${g.grade_id}' must be graded by hand: nbgrader grade: true with positive points`);
+        if (g.grade !== true || !(points > 0)) {
+          problems.push(`${where}: the open question '${id}' must be graded by hand: nbgrader grade: true with positive points`);
         }
-        answers.push({ gradeId: g.grade_id, index, points: g.points });
+        answers.push({ gradeId: id, index, points });
       } else if (kind === "tests") {
-        if (cell.cell_type !== "code") problems.push(`${where}: '${g.grade_id}' is a graded markdown cell: an open question is also a solution cell (nbgrader solution: true)`);
-        if (g.locked !== true) problems.push(`${where}: the test cell '${g.grade_id}' must be locked (nbgrader locked: true)`);
-        if (!(typeof g.points === "number" && Number.isFinite(g.points) && g.points > 0)) problems.push(`${where}: the test cell '${g.grade_id}' needs positive points`);
+        if (cell.cell_type !== "code") problems.push(`${where}: '${id}' is a graded markdown cell: an open question is also a solution cell (nbgrader solution: true)`);
+        if (g.locked !== true) problems.push(`${where}: the test cell '${id}' must be locked (nbgrader locked: true)`);
+        if (!(Number.isFinite(points) && points > 0)) problems.push(`${where}: the test cell '${id}' needs positive points`);
         findRegions(linesOf(cell), BEGIN_HIDDEN, END_HIDDEN, where);
-        tests.push({ gradeId: g.grade_id, index, points: g.points });
+        tests.push({ gradeId: id, index, points });
       } else if (kind === "locked") {
-        locked.push({ gradeId: g.grade_id, index });
+        locked.push({ gradeId: id, index });
       }
     } catch (e) {
       if (!(e instanceof NotebookError)) throw e;
       problems.push(e.message);
     }
   });
+  /** @type {Map<string, ExerciseInfo>} */
   const exercises = new Map();
   for (const t of tests) {
     const m = TEST_ID.exec(t.gradeId);
-    const name = m && solutions.has(m[1]) ? m[1] : null;
-    if (!name) {
+    const name = m?.[1];
+    const solutionIndex = name === undefined ? undefined : solutions.get(name);
+    if (name === undefined || solutionIndex === undefined) {
       problems.push(`${label}: the test cell '${t.gradeId}' belongs to no exercise: name it <exercise>-tests or <exercise>-tests-<part>, where <exercise> is the grade_id of a solution cell`);
       continue;
     }
-    if (t.index < solutions.get(name)) problems.push(`${label}: the test cell '${t.gradeId}' comes before its solution cell '${name}'`);
-    if (!exercises.has(name)) exercises.set(name, { name, solutionIndex: solutions.get(name), tests: [], points: 0 });
-    const ex = exercises.get(name);
+    if (t.index < solutionIndex) problems.push(`${label}: the test cell '${t.gradeId}' comes before its solution cell '${name}'`);
+    let ex = exercises.get(name);
+    if (!ex) exercises.set(name, (ex = { name, solutionIndex, tests: [], points: 0 }));
     ex.tests.push(t);
-    ex.points += Number(t.points) || 0;
+    ex.points += t.points;
   }
   for (const [name] of solutions) {
     if (!exercises.has(name)) problems.push(`${label}: the solution cell '${name}' has no test cell (name it '${name}-tests', nbgrader grade: true, points: N)`);
@@ -195,16 +219,22 @@ export function describeExercises(nb, label = "the notebook") {
   };
 }
 
-/** Replaces each marked region (markers included) by `stub(indent)` lines, or drops it when stub is null. */
+/**
+ * Replaces each marked region (markers included) by the `stub` lines (indented
+ * like the BEGIN line), or drops it when stub is null.
+ * @param {string} text @param {string} begin @param {string} end @param {string[] | null} stub @param {string} where
+ */
 function replaceRegions(text, begin, end, stub, where) {
   const lines = text.split("\n");
   const regions = findRegions(lines, begin, end, where);
   if (regions.length === 0) return { text, count: 0 };
+  /** @type {string[]} */
   const out = [];
   let at = 0;
   for (const r of regions) {
     out.push(...lines.slice(at, r.begin));
-    const indent = /^\s*/.exec(lines[r.begin])[0];
+    const line = lines[r.begin];
+    const indent = line.slice(0, line.length - line.trimStart().length);
     if (stub) out.push(...stub.map((l) => indent + l));
     at = r.end + 1;
   }
@@ -212,14 +242,18 @@ function replaceRegions(text, begin, end, stub, where) {
   return { text: out.join("\n"), count: regions.length };
 }
 
-/** The student's copy of one cell (cell is not modified). */
+/**
+ * The student's copy of one cell (cell is not modified).
+ * @param {Cell} cell
+ * @param {string} where
+ * @returns {Cell}
+ */
 export function studentCell(cell, where) {
-  const copy = JSON.parse(JSON.stringify(cell));
-  const g = nbgraderOf(cell);
+  const copy = cloneJson(cell);
   const kind = cellKind(cell);
   let text = sourceText(cell);
   if (kind === "solution") {
-    text = replaceRegions(text, BEGIN_SOLUTION, END_SOLUTION, codeStub(g.grade_id), where).text;
+    text = replaceRegions(text, BEGIN_SOLUTION, END_SOLUTION, codeStub(String(nbgraderOf(cell)?.grade_id)), where).text;
   } else if (kind === "answer") {
     const r = replaceRegions(text, BEGIN_SOLUTION, END_SOLUTION, [ANSWER_STUB], where);
     text = r.count ? r.text : ANSWER_STUB;
@@ -243,10 +277,12 @@ export function studentCell(cell, where) {
  * The student edition of a source notebook: solutions replaced by stubs,
  * hidden tests removed, visible tests kept, outputs cleared. Validates the
  * source first and checks afterwards that no marker and no solution is left.
+ * @param {Notebook} nb
+ * @returns {{ nb: Notebook, info: ExercisesInfo }}
  */
 export function studentEdition(nb, label = "the notebook") {
   const info = describeExercises(nb, label);
-  const out = JSON.parse(JSON.stringify(nb));
+  const out = cloneJson(nb);
   out.cells = nb.cells.map((cell, i) => studentCell(cell, `${label}, cell ${i + 1}`));
   for (const [i, cell] of out.cells.entries()) {
     if (mentions(cell, [BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN])) {
@@ -256,12 +292,23 @@ export function studentEdition(nb, label = "the notebook") {
   return { nb: out, info };
 }
 
-/** Serialises like nbformat (indent 1, trailing newline). */
-export function formatNotebook(nb) {
-  return JSON.stringify(nb, null, 1) + "\n";
-}
-
 const PARAMETER_DECLARATION = /\b(?:let|var)\s+([A-Za-z_$][\w$]*)/g;
+
+/**
+ * A cell of the notebook the grader runs: source as one string, metadata
+ * reduced to tags and nbgrader; `restored` marks a test cell put back.
+ * @typedef {{
+ *   cell_type: Cell["cell_type"],
+ *   metadata: { tags?: string[], nbgrader?: JsonObject },
+ *   source: string,
+ *   outputs?: [],
+ *   execution_count?: null,
+ *   restored?: boolean,
+ * }} GradingCell
+ * @typedef {{ gradeId: string, exercise: string, points: number, index: number, restored: boolean }} GradedTest
+ * @typedef {{ name: string, points: number, solutionIndex: number | null }} GradedExercise
+ * @typedef {{ gradeId: string, points: number, answer: string | null }} GradedAnswer
+ */
 
 /**
  * The notebook the grader executes for one submission: the student's cells in
@@ -276,32 +323,46 @@ const PARAMETER_DECLARATION = /\b(?:let|var)\s+([A-Za-z_$][\w$]*)/g;
  * `params` ({name: value}) are assigned in a cell right after the cell tagged
  * `parameters`, for the names it declares (e.g. quick = true).
  *
- * Returns { nb, tests: [{gradeId, exercise, points, index, restored}],
- *           exercises: [{name, points, solutionIndex|null}], answers, notes }.
+ * `tests[].index` and `exercises[].solutionIndex` are indices into the
+ * returned notebook's cells.
+ * @param {Notebook} source
+ * @param {ExercisesInfo} info
+ * @param {Notebook} submission
+ * @param {{ marker: string, params?: Record<string, unknown> }} options
+ * @returns {{ nb: Notebook, tests: GradedTest[], exercises: GradedExercise[], answers: GradedAnswer[], notes: string[] }}
  */
 export function gradingNotebook(source, info, submission, { marker, params = {} }) {
+  /** @type {string[]} */
   const notes = [];
   const cells = submission.cells.map((c) => {
+    /** @type {GradingCell["metadata"]} */
     const meta = {};
-    if (Array.isArray(c.metadata?.tags)) meta.tags = c.metadata.tags.filter((t) => typeof t === "string");
+    if (Array.isArray(c.metadata?.tags)) meta.tags = tagsOf(c);
     const g = nbgraderOf(c);
     if (g) meta.nbgrader = g;
+    /** @type {GradingCell} */
     const cell = { cell_type: c.cell_type, metadata: meta, source: sourceText(c) };
     if (c.cell_type === "code") Object.assign(cell, { outputs: [], execution_count: null });
     return cell;
   });
-  const gradeIdOf = (c) => (typeof nbgraderOf(c)?.grade_id === "string" ? nbgraderOf(c).grade_id : null);
-  const find = (id) => cells.findIndex((c) => gradeIdOf(c) === id);
+  /** @param {string} id */
+  const find = (id) => cells.findIndex((c) => c.metadata.nbgrader?.grade_id === id);
+  /**
+   * @param {number} index
+   * @returns {GradingCell}
+   */
   const fromSource = (index) => {
     const s = source.cells[index];
-    return { cell_type: s.cell_type, metadata: { nbgrader: nbgraderOf(s) }, source: sourceText(s), ...(s.cell_type === "code" ? { outputs: [], execution_count: null } : {}) };
+    const nbgrader = nbgraderOf(s) ?? {};
+    return { cell_type: s.cell_type, metadata: { nbgrader }, source: sourceText(s), ...(s.cell_type === "code" ? { outputs: [], execution_count: null } : {}) };
   };
   // Locked cells that are not tests (read-only instructions) are restored when present.
   for (const l of info.locked) {
     const at = find(l.gradeId);
     if (at >= 0) cells[at] = fromSource(l.index);
   }
-  const testCells = new Map(); // grade id -> cell object (indices shift as cells are inserted)
+  /** @type {Map<string, GradingCell>} grade id -> cell object (indices shift as cells are inserted) */
+  const testCells = new Map();
   for (const ex of info.exercises) {
     const solutionAt = find(ex.name);
     if (solutionAt >= 0 && cells[solutionAt].cell_type !== "code") cells[solutionAt].cell_type = "code";
@@ -312,7 +373,7 @@ export function gradingNotebook(source, info, submission, { marker, params = {} 
       if (at >= 0) {
         cells[at] = cell;
       } else {
-        const previous = ex.tests.slice(0, ex.tests.indexOf(t)).map((p) => testCells.get(p.gradeId)).filter(Boolean).pop();
+        const previous = ex.tests.slice(0, ex.tests.indexOf(t)).flatMap((p) => testCells.get(p.gradeId) ?? []).pop();
         const after = previous ? cells.indexOf(previous) : find(ex.name);
         at = after >= 0 ? after + 1 : cells.length;
         cells.splice(at, 0, cell);
@@ -340,11 +401,13 @@ export function gradingNotebook(source, info, submission, { marker, params = {} 
       }
     }
   }
+  /** @type {GradedTest[]} */
   const tests = [];
   const exercises = info.exercises.map((ex) => {
     const solutionIndex = find(ex.name);
     for (const t of ex.tests) {
       const cell = testCells.get(t.gradeId);
+      if (!cell) throw new Error(`gradingNotebook: the test cell '${t.gradeId}' was not placed (a bug of the grader)`);
       tests.push({ gradeId: t.gradeId, exercise: ex.name, points: t.points, index: cells.indexOf(cell), restored: !!cell.restored });
     }
     return { name: ex.name, points: ex.points, solutionIndex: solutionIndex >= 0 ? solutionIndex : null };
@@ -354,6 +417,7 @@ export function gradingNotebook(source, info, submission, { marker, params = {} 
     return { gradeId: a.gradeId, points: a.points, answer: at >= 0 ? cells[at].source : null };
   });
   for (const c of cells) delete c.restored;
+  /** @type {Notebook} */
   const nb = {
     nbformat: 4,
     nbformat_minor: 5,

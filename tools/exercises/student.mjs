@@ -8,17 +8,23 @@
 //   npm run student -- --out DIR            another output folder (never notebooks/)
 //   npm run student -- --source DIR         take the source notebooks from DIR
 //   npm run student -- path/to/x.ipynb      one notebook given by its path
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, realPath, isInside } from "../jupyter.mjs";
-import { readNotebook, studentEdition, formatNotebook, NotebookError } from "./notebook.mjs";
+import { readNotebook, formatNotebook, NotebookError } from "../notebooks.mjs";
+import { studentEdition } from "./notebook.mjs";
+import { helpText, isParseArgsError } from "../cli.mjs";
 
 class UsageError extends Error {}
 
 const NOTEBOOKS = path.join(ROOT, "notebooks");
 
-/** The source notebooks selected by the positionals: paths, or lesson name prefixes in the source folder. */
+/**
+ * The source notebooks selected by the positionals: paths, or lesson name prefixes in the source folder.
+ * @param {string[]} names
+ * @param {string} sourceDir
+ */
 export function selectSources(names, sourceDir) {
   const listed = () => readdirSync(sourceDir).filter((f) => f.endsWith(".ipynb")).sort();
   if (names.length === 0) {
@@ -38,6 +44,7 @@ export function selectSources(names, sourceDir) {
   });
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -49,7 +56,7 @@ function main(argv) {
     },
   });
   if (values.help) {
-    console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
+    console.log(helpText(import.meta.url));
     return 0;
   }
   const sourceDir = path.resolve(values.source);
@@ -89,7 +96,7 @@ function main(argv) {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof UsageError || e instanceof NotebookError || e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+  if (e instanceof UsageError || e instanceof NotebookError || isParseArgsError(e)) {
     console.error(`npm run student: ${e.message}`);
     process.exitCode = 2;
   } else {
