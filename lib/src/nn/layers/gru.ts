@@ -166,47 +166,49 @@ export class GRU implements RecurrentLayer<GRUCache> {
     // The loops below replace each pre-activation with its gate's activation,
     // in place (one matrix fewer to fill: memory traffic matters as much as arithmetic).
     const gates = XW;
-    const reset = Matrix.zeros(T * B, H, this.dtype);
-    const h = Sequence.zeros(T, B, H, this.dtype);
-    const bh = this.bhTilde?.value.data;
-    const xw = XW.data, a = gates.data, rs = reset.data, hd = h.data.data;
-    let hPrev = h0;
+    const resetSteps = Matrix.zeros(T * B, H, this.dtype); // what r multiplies (u_t or s_t, see GRUCache), every step
+    const hSteps = Sequence.zeros(T, B, H, this.dtype); // h_t of every step
+    const bhTilde = this.bhTilde?.value.data;
+    // xW holds x_t W_x until the loops overwrite it with the gates (gate is the same memory);
+    // rows t·B … t·B + B − 1 are step t.
+    const xW = XW.data, gate = gates.data, reset = resetSteps.data, h = hSteps.data.data;
+    let hPrevMatrix = h0;
     for (let t = 0; t < T; t++) {
-      const hp = hPrev.data;
+      const hPrev = hPrevMatrix.data;
       // h_{t−1}'s share of the gates: one product (r, z, and with resetAfter also h̃).
-      const Z = la.matmul(hPrev, this.Wh).data;
+      const hWh = la.matmul(hPrevMatrix, this.Wh).data;
       for (let bi = 0; bi < B; bi++) {
-        const row = t * B + bi, xr = row * G, zr = bi * GH;
+        const row = t * B + bi, gateRow = row * G, hWhRow = bi * GH;
         for (let j = 0; j < H; j++) {
-          const r = sigmoid(xw[xr + j] + Z[zr + j] + b[j]);
-          const z = sigmoid(xw[xr + H + j] + Z[zr + H + j] + b[H + j]);
-          a[xr + j] = r;
-          a[xr + H + j] = z;
+          const r = sigmoid(xW[gateRow + j] + hWh[hWhRow + j] + b[j]);
+          const z = sigmoid(xW[gateRow + H + j] + hWh[hWhRow + H + j] + b[H + j]);
+          gate[gateRow + j] = r;
+          gate[gateRow + H + j] = z;
           // With resetAfter, r scales the finished recurrent term u; otherwise it scales h_{t−1} itself.
-          rs[row * H + j] = bh ? Z[zr + 2 * H + j] + bh[j] : r * hp[bi * H + j];
+          reset[row * H + j] = bhTilde ? hWh[hWhRow + 2 * H + j] + bhTilde[j] : r * hPrev[bi * H + j];
         }
       }
       let candidate: Float32Array | Float64Array | null = null;
-      if (this.WhTilde) candidate = la.matmul(reset.rowsView(t * B, B), this.WhTilde).data; // (r ⊙ h_{t−1}) W_hh̃
+      if (this.WhTilde) candidate = la.matmul(resetSteps.rowsView(t * B, B), this.WhTilde).data; // (r ⊙ h_{t−1}) W_hh̃
       for (let bi = 0; bi < B; bi++) {
-        const row = t * B + bi, xr = row * G;
+        const row = t * B + bi, gateRow = row * G;
         for (let j = 0; j < H; j++) {
-          const s = bi * H + j, r = a[xr + j], z = a[xr + H + j];
-          const recurrent = candidate ? candidate[s] : r * rs[row * H + j];
-          const hTilde = tanh(xw[xr + 2 * H + j] + b[2 * H + j] + recurrent);
-          a[xr + 2 * H + j] = hTilde;
+          const bj = bi * H + j, r = gate[gateRow + j], z = gate[gateRow + H + j];
+          const recurrent = candidate ? candidate[bj] : r * reset[row * H + j];
+          const hTilde = tanh(xW[gateRow + 2 * H + j] + b[2 * H + j] + recurrent);
+          gate[gateRow + 2 * H + j] = hTilde;
           // Interpolate between the old state and the candidate.
-          hd[row * H + j] = zKeeps ? z * hp[s] + (1 - z) * hTilde : (1 - z) * hp[s] + z * hTilde;
+          h[row * H + j] = zKeeps ? z * hPrev[bj] + (1 - z) * hTilde : (1 - z) * hPrev[bj] + z * hTilde;
         }
       }
-      hPrev = h.at(t);
+      hPrevMatrix = hSteps.at(t);
     }
-    return { h, last: { h: hPrev.clone() }, cache: { x, h0, gates, reset } };
+    return { h: hSteps, last: { h: hPrevMatrix.clone() }, cache: { x, h0, gates, reset: resetSteps } };
   }
 
   /** Backpropagation through time; ADDS the parameter gradients into their `grad`. */
   backward(forward: RecurrentForward<GRUCache>, dh: Sequence, dLast?: RecurrentState, options: BackwardOptions = {}): RecurrentBackward {
-    const { h, cache: { x, h0, gates, reset } } = forward;
+    const { h: hSteps, cache: { x, h0, gates, reset: resetSteps } } = forward;
     const T = x.steps, B = x.batch, H = this.hiddenSize, G = 3 * H;
     expectShape("GRU.backward", "dh", dh.data, T * B, H, "[T·B, hidden]");
     expectDType("GRU.backward", "dh", dh.data, this.dtype);
@@ -222,76 +224,77 @@ export class GRU implements RecurrentLayer<GRUCache> {
     const DZx = Matrix.zeros(T * B, G, this.dtype);
     const DZh = Matrix.zeros(T * B, GH, this.dtype);
     // Without resetAfter: dz_h̃ alone, the gradient at the output of (r ⊙ h) W_hh̃.
-    const DN = Matrix.zeros(this.WhTilde ? T * B : 0, H, this.dtype);
-    const a = gates.data, rs = reset.data, dzx = DZx.data, dzh = DZh.data, dn = DN.data, dhd = dh.data.data;
+    const DZhTilde = Matrix.zeros(this.WhTilde ? T * B : 0, H, this.dtype);
+    // dhOut: dh_t, from the outputs; the index tbj is (step t, example b, unit j) in [T·B, H], bj (example b, unit j) in [B, H].
+    const gate = gates.data, reset = resetSteps.data, dzx = DZx.data, dzh = DZh.data, dzhTildeSteps = DZhTilde.data, dhOut = dh.data.data;
     // Bias gradients, summed over steps and rows as the dz are made: db for [r, z, h̃], and
     // (resetAfter) db_hh̃, which sits inside r ⊙ (…) and so receives dz_h̃ ⊙ r.
     const db = new Float64Array(G), dbhTilde = new Float64Array(H);
-    let dhNext = dLast ? dLast.h : Matrix.zeros(B, H, this.dtype);
+    let dhNextMatrix = dLast ? dLast.h : Matrix.zeros(B, H, this.dtype);
     for (let t = T - 1; t >= 0; t--) {
-      const hp = (t > 0 ? h.at(t - 1) : h0).data;
-      const dhn = dhNext.data;
-      const dhPrev = Matrix.zeros(B, H, this.dtype);
-      const dhp = dhPrev.data;
+      const hPrev = (t > 0 ? hSteps.at(t - 1) : h0).data;
+      const dhNext = dhNextMatrix.data;
+      const dhPrevMatrix = Matrix.zeros(B, H, this.dtype);
+      const dhPrev = dhPrevMatrix.data;
       for (let bi = 0; bi < B; bi++) {
-        const row = t * B + bi, xr = row * G, hr = row * GH;
+        const row = t * B + bi, gateRow = row * G, recurrentRow = row * GH;
         for (let j = 0; j < H; j++) {
-          const s = bi * H + j, at = row * H + j;
-          const r = a[xr + j], z = a[xr + H + j], hTilde = a[xr + 2 * H + j];
-          const dH = dhd[at] + dhn[s];
+          const bj = bi * H + j, tbj = row * H + j;
+          const r = gate[gateRow + j], z = gate[gateRow + H + j], hTilde = gate[gateRow + 2 * H + j];
+          const dH = dhOut[tbj] + dhNext[bj];
           // h = z ⊙ h_{t−1} + (1 − z) ⊙ h̃ (or with z and 1 − z swapped).
           const keep = zKeeps ? z : 1 - z;
-          const dz = zKeeps ? dH * (hp[s] - hTilde) : dH * (hTilde - hp[s]);
+          const dz = zKeeps ? dH * (hPrev[bj] - hTilde) : dH * (hTilde - hPrev[bj]);
           const dzz = dz * z * (1 - z);
-          const dzn = dH * (1 - keep) * (1 - hTilde * hTilde);
-          dhp[s] = dH * keep; // the direct path from h_{t−1} to h_t
-          dzx[xr + H + j] = dzz;
-          dzx[xr + 2 * H + j] = dzn;
-          dzh[hr + H + j] = dzz;
+          const dzhTilde = dH * (1 - keep) * (1 - hTilde * hTilde);
+          dhPrev[bj] = dH * keep; // the direct path from h_{t−1} to h_t
+          dzx[gateRow + H + j] = dzz;
+          dzx[gateRow + 2 * H + j] = dzhTilde;
+          dzh[recurrentRow + H + j] = dzz;
           db[H + j] += dzz;
-          db[2 * H + j] += dzn;
+          db[2 * H + j] += dzhTilde;
           if (this.resetAfter) {
             // h̃ saw r ⊙ u: u's gradient is dz_h̃ ⊙ r, r's is dz_h̃ ⊙ u.
-            const dzr = dzn * rs[at] * r * (1 - r);
-            dzx[xr + j] = dzr;
-            dzh[hr + j] = dzr;
-            dzh[hr + 2 * H + j] = dzn * r;
+            const dzr = dzhTilde * reset[tbj] * r * (1 - r);
+            dzx[gateRow + j] = dzr;
+            dzh[recurrentRow + j] = dzr;
+            dzh[recurrentRow + 2 * H + j] = dzhTilde * r;
             db[j] += dzr;
-            dbhTilde[j] += dzn * r;
+            dbhTilde[j] += dzhTilde * r;
           } else {
-            dn[at] = dzn;
+            dzhTildeSteps[tbj] = dzhTilde;
           }
         }
       }
       if (this.WhTilde) {
         // Back through (r ⊙ h_{t−1}) W_hh̃ to s = r ⊙ h_{t−1}, then to r and h_{t−1}.
-        const ds = la.matmulBT(DN.rowsView(t * B, B), this.WhTilde).data;
+        const ds = la.matmulBT(DZhTilde.rowsView(t * B, B), this.WhTilde).data;
         for (let bi = 0; bi < B; bi++) {
-          const row = t * B + bi, xr = row * G, hr = row * GH;
+          const row = t * B + bi, gateRow = row * G, recurrentRow = row * GH;
           for (let j = 0; j < H; j++) {
-            const s = bi * H + j, r = a[xr + j];
-            const dzr = ds[s] * hp[s] * r * (1 - r);
-            dzx[xr + j] = dzr;
-            dzh[hr + j] = dzr;
+            const bj = bi * H + j, r = gate[gateRow + j];
+            const dzr = ds[bj] * hPrev[bj] * r * (1 - r);
+            dzx[gateRow + j] = dzr;
+            dzh[recurrentRow + j] = dzr;
             db[j] += dzr;
-            dhp[s] += ds[s] * r;
+            dhPrev[bj] += ds[bj] * r;
           }
         }
       }
       // h_{t−1} also reached the gates through W_h.
-      addInPlace("GRU dh_{t−1}", dhPrev, la.matmulBT(DZh.rowsView(t * B, B), this.Wh));
-      dhNext = dhPrev;
+      addInPlace("GRU dh_{t−1}", dhPrevMatrix, la.matmulBT(DZh.rowsView(t * B, B), this.Wh));
+      dhNextMatrix = dhPrevMatrix;
     }
 
     // Weight gradients: one product each over all steps.
     addInPlace("GRU dWx", this.Wx.grad, la.matmulAT(x.data, DZx)); // Σ_t x_tᵀ dz_t
-    addInPlace("GRU dWh", this.Wh.grad, la.matmulAT(previousStates(h0, h), DZh)); // Σ_t h_{t−1}ᵀ dz_t
+    addInPlace("GRU dWh", this.Wh.grad, la.matmulAT(previousStates(h0, hSteps), DZh)); // Σ_t h_{t−1}ᵀ dz_t
     addVector(this.b.grad, db);
     if (this.bhTilde) addVector(this.bhTilde.grad, dbhTilde);
-    if (this.WhTilde) addInPlace("GRU dWhTilde", this.WhTilde.grad, la.matmulAT(reset, DN)); // Σ_t (r ⊙ h_{t−1})ᵀ dz_h̃
+    if (this.WhTilde) addInPlace("GRU dWhTilde", this.WhTilde.grad, la.matmulAT(resetSteps, DZhTilde)); // Σ_t (r ⊙ h_{t−1})ᵀ dz_h̃
 
     // dx_t = dz_t·W_xᵀ, all steps at once, when read.
-    return recurrentBackward("GRU", x, DZx, this.Wx, { h: dhNext }, options);
+    return recurrentBackward("GRU", x, DZx, this.Wx, { h: dhNextMatrix }, options);
   }
 
   /** The activations of one gate (or of the candidate h̃) at every step, [T·B, H], for plotting. */

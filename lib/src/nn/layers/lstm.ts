@@ -191,56 +191,57 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     // place: no second [T·B, gates·H] matrix to fill (the forward pass is
     // bound by memory traffic as much as by arithmetic).
     const gates = XW;
-    const h = Sequence.zeros(T, B, H, this.dtype);
-    const c = Sequence.zeros(T, B, H, this.dtype);
-    const tanhC = Matrix.zeros(T * B, H, this.dtype);
-    let hPrev = h0, cPrev = c0;
+    const hSteps = Sequence.zeros(T, B, H, this.dtype); // h_t of every step
+    const cSteps = Sequence.zeros(T, B, H, this.dtype); // c_t of every step
+    const tanhCSteps = Matrix.zeros(T * B, H, this.dtype); // tanh(c_t) of every step
+    let hPrevMatrix = h0, cPrevMatrix = c0;
     for (let t = 0; t < T; t++) {
       // The recurrence: one product gives the share of h_{t−1} in all gates at once.
-      const z = la.matmul(hPrev, this.Wh).data;
-      const a = gates.data, cp = cPrev.data, ct = c.data.data, hd = h.data.data, tc = tanhC.data;
+      const hWh = la.matmul(hPrevMatrix, this.Wh).data;
+      // gate: each gate's pre-activation, then (in place) its activation; rows t·B … t·B + B − 1 are step t.
+      const gate = gates.data, cPrev = cPrevMatrix.data, c = cSteps.data.data, h = hSteps.data.data, tanhC = tanhCSteps.data;
       // One example (row) at a time, one equation per loop: short loops over
       // contiguous memory that the JIT compiles well (a fifth faster than one
       // loop doing everything per unit).
       for (let bi = 0; bi < B; bi++) {
-        const r = (t * B + bi) * G; // this example's gate row in the [T·B, gates·H] matrix
-        const zr = bi * G, s = bi * H, out = (t * B + bi) * H;
+        const gateRow = (t * B + bi) * G; // this example's gate row in the [T·B, gates·H] matrix
+        const hWhRow = bi * G, stateRow = bi * H, stepRow = (t * B + bi) * H; // its rows in h_{t−1}W_h [B, gates·H], in c_{t−1} [B, H], in c_t and h_t [T·B, H]
         // Pre-activations of every gate: x_t W_x (already there) + h_{t−1} W_h + b.
-        for (let k = 0; k < G; k++) a[r + k] += z[zr + k] + bias[k];
+        for (let k = 0; k < G; k++) gate[gateRow + k] += hWh[hWhRow + k] + bias[k];
         // Peepholes: i and f also look at the old cell.
-        if (pi) for (let j = 0; j < H; j++) a[r + oi + j] += pi[j] * cp[s + j];
-        if (pf) for (let j = 0; j < H; j++) a[r + of + j] += pf[j] * cp[s + j];
+        if (pi) for (let j = 0; j < H; j++) gate[gateRow + oi + j] += pi[j] * cPrev[stateRow + j];
+        if (pf) for (let j = 0; j < H; j++) gate[gateRow + of + j] += pf[j] * cPrev[stateRow + j];
         // The gates replace their pre-activations in place.
-        if (oi >= 0) sigmoidInPlaceRange(a, r + oi, H);
-        if (of >= 0) sigmoidInPlaceRange(a, r + of, H);
-        tanhInPlaceRange(a, r + og, H);
+        if (oi >= 0) sigmoidInPlaceRange(gate, gateRow + oi, H);
+        if (of >= 0) sigmoidInPlaceRange(gate, gateRow + of, H);
+        tanhInPlaceRange(gate, gateRow + og, H);
         // The cell: c_t = f ⊙ c_{t−1} + i ⊙ g (f = 1 without a forget gate; i = 1 − f for CIFG).
         for (let j = 0; j < H; j++) {
-          const f = of >= 0 ? a[r + of + j] : 1;
-          const i = oi >= 0 ? a[r + oi + j] : 1 - f;
-          ct[out + j] = f * cp[s + j] + i * a[r + og + j];
+          const f = of >= 0 ? gate[gateRow + of + j] : 1;
+          const i = oi >= 0 ? gate[gateRow + oi + j] : 1 - f;
+          c[stepRow + j] = f * cPrev[stateRow + j] + i * gate[gateRow + og + j];
         }
         // The output gate (its peephole looks at the NEW cell), then h_t = o ⊙ tanh(c_t).
-        if (po) for (let j = 0; j < H; j++) a[r + oo + j] += po[j] * ct[out + j];
-        sigmoidInPlaceRange(a, r + oo, H);
+        if (po) for (let j = 0; j < H; j++) gate[gateRow + oo + j] += po[j] * c[stepRow + j];
+        sigmoidInPlaceRange(gate, gateRow + oo, H);
         for (let j = 0; j < H; j++) {
-          const tcv = (tc[out + j] = tanh(ct[out + j]));
-          hd[out + j] = a[r + oo + j] * tcv;
+          const tanhCj = (tanhC[stepRow + j] = tanh(c[stepRow + j]));
+          h[stepRow + j] = gate[gateRow + oo + j] * tanhCj;
         }
       }
-      hPrev = h.at(t);
-      cPrev = c.at(t);
+      hPrevMatrix = hSteps.at(t);
+      cPrevMatrix = cSteps.at(t);
     }
     return {
-      h,
-      last: { h: hPrev.clone(), c: cPrev.clone() },
-      cache: { x, h0, c0, gates, c, tanhC },
+      h: hSteps,
+      last: { h: hPrevMatrix.clone(), c: cPrevMatrix.clone() },
+      cache: { x, h0, c0, gates, c: cSteps, tanhC: tanhCSteps },
     };
   }
 
   /** Backpropagation through time; ADDS the parameter gradients into their `grad`. `dLast.c` may be omitted (zero). */
   backward(forward: RecurrentForward<LSTMCache>, dh: Sequence, dLast?: RecurrentState, options: BackwardOptions = {}): RecurrentBackward {
-    const { x, h0, c0, gates, c, tanhC } = forward.cache;
+    const { x, h0, c0, gates, c: cSteps, tanhC: tanhCSteps } = forward.cache;
     const T = x.steps, B = x.batch, H = this.hiddenSize, G = this.gateOrder.length * H;
     expectShape("LSTM.backward", "dh", dh.data, T * B, H, "[T·B, hidden]");
     expectDType("LSTM.backward", "dh", dh.data, this.dtype);
@@ -252,40 +253,41 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     const db = new Float64Array(G);
 
     // Gradient flowing into the state from later steps (or a later segment), zero by default.
-    let dhNext = Matrix.zeros(B, H, this.dtype);
-    let dcNext = Matrix.zeros(B, H, this.dtype);
+    let dhNextMatrix = Matrix.zeros(B, H, this.dtype);
+    let dcNextMatrix = Matrix.zeros(B, H, this.dtype);
     if (dLast) {
       expectShape("LSTM.backward", "dLast.h", dLast.h, B, H, "[batch, hidden]");
       expectDType("LSTM.backward", "dLast.h", dLast.h, this.dtype);
-      dhNext = dLast.h;
+      dhNextMatrix = dLast.h;
       if (dLast.c) {
         expectShape("LSTM.backward", "dLast.c", dLast.c, B, H, "[batch, hidden]");
         expectDType("LSTM.backward", "dLast.c", dLast.c, this.dtype);
-        dcNext = dLast.c;
+        dcNextMatrix = dLast.c;
       }
     }
 
     // ∂L/∂(pre-activations) of every gate at every step; the weight gradients are products with it at the end.
     const DZ = Matrix.zeros(T * B, G, this.dtype);
-    const a = gates.data, dz = DZ.data, ct = c.data.data, tc = tanhC.data, dhd = dh.data.data;
+    // dhOut: dh_t, from the outputs; the index tbj is (step t, example b, unit j) in [T·B, H], bj (example b, unit j) in [B, H].
+    const gate = gates.data, dz = DZ.data, c = cSteps.data.data, tanhC = tanhCSteps.data, dhOut = dh.data.data;
     for (let t = T - 1; t >= 0; t--) {
-      const cp = (t > 0 ? c.at(t - 1) : c0).data;
-      const dhn = dhNext.data, dcn = dcNext.data;
-      const dcPrev = Matrix.zeros(B, H, this.dtype);
-      const dcp = dcPrev.data;
+      const cPrev = (t > 0 ? cSteps.at(t - 1) : c0).data;
+      const dhNext = dhNextMatrix.data, dcNext = dcNextMatrix.data;
+      const dcPrevMatrix = Matrix.zeros(B, H, this.dtype);
+      const dcPrev = dcPrevMatrix.data;
       for (let bi = 0; bi < B; bi++) {
-        const row = t * B + bi, r = row * G;
+        const row = t * B + bi, gateRow = row * G;
         for (let j = 0; j < H; j++) {
-          const s = bi * H + j, at = row * H + j;
-          const cOld = cp[s], cNew = ct[at], tcv = tc[at];
-          const f = of >= 0 ? a[r + of + j] : 1;
-          const i = oi >= 0 ? a[r + oi + j] : 1 - f;
-          const g = a[r + og + j], o = a[r + oo + j];
+          const bj = bi * H + j, tbj = row * H + j;
+          const cOld = cPrev[bj], cNew = c[tbj], tanhCj = tanhC[tbj];
+          const f = of >= 0 ? gate[gateRow + of + j] : 1;
+          const i = oi >= 0 ? gate[gateRow + oi + j] : 1 - f;
+          const g = gate[gateRow + og + j], o = gate[gateRow + oo + j];
           // h_t feeds the loss at step t and the next step.
-          const dH = dhd[at] + dhn[s];
+          const dH = dhOut[tbj] + dhNext[bj];
           // h = o ⊙ tanh(c): split between the output gate and the cell.
-          const dzo = dH * tcv * o * (1 - o);
-          let dc = dcn[s] + dH * o * (1 - tcv * tcv);
+          const dzo = dH * tanhCj * o * (1 - o);
+          let dc = dcNext[bj] + dH * o * (1 - tanhCj * tanhCj);
           if (po) {
             dc += dzo * po[j]; // the output gate peeked at c_t
             dpo[j] += dzo * cNew;
@@ -300,7 +302,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
               dcOld += dzi * pi[j];
               dpi[j] += dzi * cOld;
             }
-            dz[r + oi + j] = dzi;
+            dz[gateRow + oi + j] = dzi;
             db[oi + j] += dzi;
           }
           if (of >= 0) {
@@ -311,19 +313,19 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
               dcOld += dzf * pf[j];
               dpf[j] += dzf * cOld;
             }
-            dz[r + of + j] = dzf;
+            dz[gateRow + of + j] = dzf;
             db[of + j] += dzf;
           }
-          dz[r + og + j] = dzg;
-          dz[r + oo + j] = dzo;
+          dz[gateRow + og + j] = dzg;
+          dz[gateRow + oo + j] = dzo;
           db[og + j] += dzg;
           db[oo + j] += dzo;
-          dcp[s] = dcOld;
+          dcPrev[bj] = dcOld;
         }
       }
       // h_{t−1} reached every gate through W_h.
-      dhNext = la.matmulBT(DZ.rowsView(t * B, B), this.Wh);
-      dcNext = dcPrev;
+      dhNextMatrix = la.matmulBT(DZ.rowsView(t * B, B), this.Wh);
+      dcNextMatrix = dcPrevMatrix;
     }
 
     // Weight gradients: one product each over all steps.
@@ -335,7 +337,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     if (this.po) addVector(this.po.grad, dpo);
 
     // dx_t = dz_t·W_xᵀ, all steps at once, when read.
-    return recurrentBackward("LSTM", x, DZ, this.Wx, { h: dhNext, c: dcNext }, options);
+    return recurrentBackward("LSTM", x, DZ, this.Wx, { h: dhNextMatrix, c: dcNextMatrix }, options);
   }
 
   /**

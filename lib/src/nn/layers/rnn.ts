@@ -94,13 +94,13 @@ export class RNN implements RecurrentLayer<RNNCache> {
     const h = sequenceLike(x, xW);
     let hPrev = h0;
     for (let t = 0; t < T; t++) {
-      const hW = la.matmul(hPrev, this.Whh).data; // h_{t−1}·Whh
+      const hWhh = la.matmul(hPrev, this.Whh).data; // h_{t−1}·Whh
       const ht = h.at(t); // holds x_t·Wxh until the loop overwrites it
       const z = ht.data;
       for (let bi = 0; bi < B; bi++) {
         for (let j = 0; j < H; j++) {
           const k = bi * H + j;
-          z[k] = tanh(z[k] + hW[k] + b[j]); // h_t = tanh(x_t·Wxh + h_{t−1}·Whh + bh)
+          z[k] = tanh(z[k] + hWhh[k] + b[j]); // h_t = tanh(x_t·Wxh + h_{t−1}·Whh + bh)
         }
       }
       hPrev = ht;
@@ -126,16 +126,16 @@ export class RNN implements RecurrentLayer<RNNCache> {
     // ∂L/∂h_t arriving from step t+1; at the last step, from whatever read the last state.
     let dhNext = dLast ? dLast.h : Matrix.zeros(B, H, this.dtype);
     for (let t = T - 1; t >= 0; t--) {
-      const ht = h.at(t).data, dht = dh.at(t).data, next = dhNext.data;
-      const dzt = dz.at(t), d = dzt.data;
+      const ht = h.at(t).data, dht = dh.at(t).data, dhFromNext = dhNext.data;
+      const dzStep = dz.at(t), dzt = dzStep.data;
       for (let bi = 0; bi < B; bi++) {
         for (let j = 0; j < H; j++) {
           const k = bi * H + j;
-          d[k] = (dht[k] + next[k]) * (1 - ht[k] * ht[k]); // tanh′ = 1 − h²
-          db[j] += d[k];
+          dzt[k] = (dht[k] + dhFromNext[k]) * (1 - ht[k] * ht[k]); // tanh′ = 1 − h²
+          db[j] += dzt[k];
         }
       }
-      dhNext = la.matmulBT(dzt, this.Whh); // ∂L/∂h_{t−1} = dz_t·Whhᵀ
+      dhNext = la.matmulBT(dzStep, this.Whh); // ∂L/∂h_{t−1} = dz_t·Whhᵀ
     }
 
     // Each weight appears at every step, so its gradient is the sum of its
