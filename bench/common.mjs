@@ -27,7 +27,7 @@ import fs from "node:fs";
  * A row of bench/results/latest.json: one model and hidden size, every implementation.
  * @typedef {Ratios & {
  *   model: string, hidden: number, results: Record<string, ImplResult>,
- *   cpu: Ratios, targets: { speedupVsTfLayers: boolean | null, ratioToTorch: boolean | null },
+ *   cpu: Ratios, targets: { ratioToTorch: boolean | null },
  * }} Row
  * The whole file bench/results/latest.json.
  * @typedef {{
@@ -35,7 +35,7 @@ import fs from "node:fs";
  *   machine: { cpus: number, cpu: string | null, platform: string, node: string, loadavgStart: number[], loadavgEnd: number[] },
  *   problem: typeof SHAPE & { optimizer: string, learningRate: number, loss: string },
  *   steps: Record<string, [number, number]>,
- *   targets: { speedupVsTfLayers: number, ratioToTorch: number },
+ *   targets: { ratioToTorch: number },
  *   torch: { python: string, version: string, libraryPath: string | null } | { skipped: true, tried: string[] },
  *   rows: Row[],
  * }} BenchReport
