@@ -10,3 +10,4 @@ export * as data from "./data";
 export * as nn from "./nn";
 export * as lm from "./lm";
 export * as analysis from "./analysis";
+export * as tasks from "./tasks";

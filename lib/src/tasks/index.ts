@@ -1,0 +1,2 @@
+/** Synthetic tasks that isolate one ability of a network, generated from a seeded `Random`. */
+export * from "./adding";
