@@ -1,10 +1,10 @@
 import { describe, it, expect } from "vitest";
-import { Matrix, Sequence, RNN, LSTM, orthogonal, eigenvalues, spectralRadius } from "../lib/src/nn";
+import { Matrix, Sequence, RNN, LSTM, GRU, orthogonal, eigenvalues, spectralRadius } from "../lib/src/nn";
 import { Random } from "../lib/src";
 import { inv } from "mathjs";
 import {
   powerIteration, spectralNorm, stepJacobian, jacobianProduct, jacobianProductNorms,
-  tanhDerivatives, inputGradientNorms,
+  tanhDerivatives, inputGradientNorms, inputWeightShares, inputWeightShareNorms,
 } from "../lib/src/analysis";
 import { randn } from "./helpers";
 
@@ -274,5 +274,91 @@ describe("eigenvalues cross-check", () => {
     expect(im[0]).toBeCloseTo(-1.2 * Math.sin(0.5), 12);
     expect(im[1]).toBeCloseTo(1.2 * Math.sin(0.5), 12);
     expect(powerIteration(scaledRotation(1.2, 0.5)).modulus).toBeCloseTo(1.2, 12);
+  });
+});
+
+describe("inputWeightShares: each step's share of ∂L/∂W_x, error injected at one step", () => {
+  /** The fast layer's ∂L/∂W_x for the same injected error (1/√H at `step`). */
+  function fastGradient(layer: RNN | LSTM, x: Sequence, step: number): Matrix {
+    const H = layer.hiddenSize;
+    layer.parameters().forEach((p) => p.zeroGrad());
+    const f = layer.forward(x);
+    const dh = Sequence.zeros(x.steps, x.batch, H, "float64");
+    dh.at(step).data.fill(1 / Math.sqrt(H));
+    layer.backward(f, dh);
+    const W = layer instanceof RNN ? layer.Wxh : layer.Wx;
+    const g = W.grad.clone();
+    layer.parameters().forEach((p) => p.zeroGrad());
+    return g;
+  }
+  const sum = (ms: Matrix[]): Matrix => {
+    const out = Matrix.zeros(ms[0].rows, ms[0].cols, "float64");
+    for (const m of ms) m.data.forEach((v, i) => (out.data[i] += v));
+    return out;
+  };
+
+  const layers: [string, () => RNN | LSTM][] = [
+    ["a tanh RNN", () => new RNN(3, 4, { rng: new Random(21), dtype: "float64" })],
+    ["an LSTM", () => new LSTM(3, 4, { rng: new Random(22), dtype: "float64" })],
+    ["an LSTM with peepholes", () => new LSTM(3, 4, { rng: new Random(23), dtype: "float64", peephole: true })],
+    ["a CIFG LSTM", () => new LSTM(3, 4, { rng: new Random(24), dtype: "float64", coupledInputForget: true })],
+    ["an LSTM without forget gate", () => new LSTM(3, 4, { rng: new Random(25), dtype: "float64", noForgetGate: true })],
+  ];
+  for (const [name, make] of layers) {
+    it(`sums to the fast layer's gradient for ${name}; zero after the injection; grads left alone`, () => {
+      const layer = make();
+      if (layer instanceof LSTM && layer.peephole) {
+        // Nonzero peepholes, so that they take part.
+        const rng = new Random(26);
+        for (const p of [layer.pi, layer.pf, layer.po]) if (p) p.value.data.forEach((_, i) => (p.value.data[i] = rng.normal(0, 0.5)));
+      }
+      const x = new Sequence(7, 2, randn(new Random(27), 14, 3));
+      const step = 5;
+      const expected = fastGradient(layer, x, step);
+      layer.parameters().forEach((p) => p.grad.data.fill(0.25));
+      const shares = inputWeightShares(layer, x, { step });
+      expect(shares.length).toBe(7);
+      expect(maxAbsDiff(sum(shares), expected) / Math.max(...expected.data.map(Math.abs))).toBeLessThan(1e-12);
+      expect(shares[6].data.every((v) => v === 0)).toBe(true);
+      for (let t = 0; t <= step; t++) expect(shares[t].data.some((v) => v !== 0), `step ${t}`).toBe(true);
+      for (const p of layer.parameters()) expect(p.grad.data.every((v) => v === 0.25), p.name).toBe(true);
+      const norms = inputWeightShareNorms(layer, x, { step });
+      norms.forEach((n, t) => expect(n).toBeCloseTo(Math.hypot(...shares[t].data), 14));
+    });
+  }
+
+  it("at the injection step of an RNN, the share is x_tᵀ·(e ⊙ (1 − h_t²))", () => {
+    const rnn = new RNN(2, 3, { rng: new Random(28), dtype: "float64" });
+    const x = new Sequence(4, 2, randn(new Random(29), 8, 2));
+    const e = randn(new Random(30), 2, 3);
+    const h = rnn.forward(x).h.at(2);
+    const share = inputWeightShares(rnn, x, { step: 2, error: e })[2];
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let b = 0; b < 2; b++) s += x.at(2).get(b, i) * e.get(b, j) * (1 - h.get(b, j) ** 2);
+        expect(share.get(i, j)).toBeCloseTo(s, 14);
+      }
+    }
+  });
+
+  it("the error injected at the last step reaches the first step far more weakly through a tanh RNN than through an LSTM without forget gate", () => {
+    const rng = new Random(31);
+    const x = new Sequence(60, 4, randn(rng, 240, 3));
+    const rnn = inputWeightShareNorms(new RNN(3, 8, { rng: new Random(32), dtype: "float64" }), x);
+    const cec = inputWeightShareNorms(new LSTM(3, 8, { rng: new Random(32), dtype: "float64", noForgetGate: true }), x);
+    expect(rnn[0] / rnn[59]).toBeLessThan(1e-6);
+    expect(cec[0] / cec[59]).toBeGreaterThan(1e-3);
+  });
+
+  it("rejects a layer without a reference cell and inputs that do not fit", () => {
+    const lstm = new LSTM(3, 4, { rng: new Random(33), dtype: "float64" });
+    const x = new Sequence(5, 2, randn(new Random(34), 10, 3));
+    expect(() => inputWeightShares(new GRU(3, 4, { rng: new Random(35), dtype: "float64" }) as unknown as LSTM, x)).toThrow(/must be an nn.RNN or an nn.LSTM/);
+    expect(() => inputWeightShares(lstm, new Sequence(5, 2, randn(new Random(36), 10, 2)))).toThrow(/x has 2 features, the layer takes 3/);
+    expect(() => inputWeightShares(lstm, new Sequence(5, 2, randn(new Random(36), 10, 3, "float32")))).toThrow(/x is float32, the layer float64/);
+    expect(() => inputWeightShares(lstm, x, { step: 5 })).toThrow(/step 5 is outside 0..4/);
+    expect(() => inputWeightShares(lstm, x, { step: 1.5 })).toThrow(/step 1.5 is outside/);
+    expect(() => inputWeightShares(lstm, x, { error: Matrix.zeros(2, 3, "float64") })).toThrow(/error: expected shape \[2, 4\]/);
   });
 });

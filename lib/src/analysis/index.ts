@@ -6,3 +6,4 @@
 export * from "./power";
 export * from "./jacobian";
 export * from "./cliff";
+export * from "./stepShares";
