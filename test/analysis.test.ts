@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { Matrix, Sequence, RNN, LSTM, GRU, orthogonal, eigenvalues, spectralRadius } from "../lib/src/nn";
+import type { RecurrentLayer } from "../lib/src/nn";
 import { Random } from "../lib/src";
 import { inv } from "mathjs";
 import {
@@ -280,12 +281,12 @@ describe("eigenvalues cross-check", () => {
 describe("inputWeightShares: each step's share of ∂L/∂W_x, error injected at one step", () => {
   /** The fast layer's ∂L/∂W_x for the same injected error (1/√H at `step`). */
   function fastGradient(layer: RNN | LSTM, x: Sequence, step: number): Matrix {
-    const H = layer.hiddenSize;
+    const H = layer.hiddenSize, recurrent: RecurrentLayer = layer;
     layer.parameters().forEach((p) => p.zeroGrad());
-    const f = layer.forward(x);
+    const f = recurrent.forward(x);
     const dh = Sequence.zeros(x.steps, x.batch, H, "float64");
     dh.at(step).data.fill(1 / Math.sqrt(H));
-    layer.backward(f, dh);
+    recurrent.backward(f, dh);
     const W = layer instanceof RNN ? layer.Wxh : layer.Wx;
     const g = W.grad.clone();
     layer.parameters().forEach((p) => p.zeroGrad());
