@@ -16,6 +16,7 @@ import {
   table,
 } from "../lib/src/plot";
 import { formatDuration, LiveLossCurve, LiveTarget, ProgressBar } from "../lib/src/plot/live";
+import { logTicks } from "../lib/src/plot/axes";
 import { figureBundle, LIBRARY_MARKER, MimeBundle } from "../lib/src/plot/display";
 import { Figure, Json, PLOTLY_MIME, Trace } from "../lib/src/plot/figure";
 
@@ -283,6 +284,57 @@ describe("table", () => {
     expect(o(t.header).values).toEqual(["<b>model</b>", "<b>params</b>", "<b>ppl</b>"]);
   });
 
+  it("fits its default height to the rows: 32 px header, 28 px a row, plus title and margins", () => {
+    // No title: 10 (top margin) + 32 + 3·28 + 10 (room under the last row) + 10 (bottom margin) = 146.
+    const small = table({ header: ["model", "training", "held-out"], rows: [["unigram", 700, 720], ["bigram", 90, 230], ["trigram", 20, 310]] });
+    expect(small.layout.height).toBe(146);
+    expect(small.layout.margin).toEqual({ l: 10, r: 10, t: 10, b: 10 });
+    // A title takes 52 px instead of the 10 px top margin: 52 + 32 + 28 + 20 = 132.
+    expect(table({ title: "t", header: ["a"], rows: [["x"]] }).layout.height).toBe(132);
+    // 30 rows would need 10 + 32 + 840 + 20 = 902 px: capped at 600 (the table scrolls); an explicit height wins.
+    const rows = Array.from({ length: 30 }, (_, i) => [i]);
+    expect(table({ header: ["i"], rows }).layout.height).toBe(600);
+    expect(table({ header: ["i"], rows, height: 250 }).layout.height).toBe(250);
+  });
+
+  it("wraps a header too long for its column and makes room for its lines, so the last row is not cut off", () => {
+    // Lesson 04's table: 5 columns share 900 − 2·10 px, 176 px each, 160 px of text after plotly's 8 px padding;
+    // bold 13 px text is planned at 0.66·13 = 8.58 px a character: 18 characters a line.
+    const fig = table({
+      title: "6 starts above the wall",
+      header: ["", "runs kicked (a step > 1)", "runs thrown out of the square", "longest step", "median final loss"],
+      rows: Array.from({ length: 6 }, () => ["plain GD", "12 (40%)", "3 (10%)", 1234.5, 0.00123]),
+    });
+    const header = o(fig.data[0].header).values as string[];
+    expect(header).toEqual([
+      "<b></b>",
+      "<b>runs kicked (a</b><br><b>step &gt; 1)</b>", // wrapped before escaping: "&gt;" counts as one character
+      "<b>runs thrown out of</b><br><b>the square</b>",
+      "<b>longest step</b>",
+      "<b>median final loss</b>",
+    ]);
+    // Two header lines: 2·8 (padding) + 2·1.3·13 (line spacing) = 49.8 → 50 px; rows stay 28 px.
+    // 52 (title) + 50 + 6·28 + 10 + 10 = 290 (the old fixed 32 px header gave 272, cutting the last row).
+    expect(fig.layout.height).toBe(290);
+  });
+
+  it("wraps long cell text at spaces, each row as tall as its most wrapped cell", () => {
+    // 2 columns: (880 / 2) − 16 = 424 px of text, 424 / (0.6·13) → 54 characters a line of regular text.
+    const long = "a rather long description of what this model does, which will not fit on one line of its column";
+    const fig = table({ header: ["model", "description"], rows: [["a", long], ["b", "short"], ["c", "averyveryverylongwordthatcannotbebrokenanywhereinsideit" + "x".repeat(10)]] });
+    const cells = o(fig.data[0].cells).values as string[][];
+    expect(cells[1][0]).toBe("a rather long description of what this model does,<br>which will not fit on one line of its column");
+    expect(cells[1][0].split("<br>").every((line) => line.length <= 54)).toBe(true);
+    expect(cells[1][2]).not.toContain("<br>"); // a word longer than a line is left whole
+    // Rows: 2 lines → 2·8 + 2·16.9 = 49.8 → 50; then 28 and 28. 10 + 32 + 50 + 28 + 28 + 20 = 168.
+    expect(fig.layout.height).toBe(168);
+    const four = table({ header: ["a", "b", "c", "d", "e", "f", "g", "h"], rows: [["one two three four five six seven", "x", "x", "x", "x", "x", "x", "x"]] });
+    // 8 columns: 880 / 8 − 16 = 94 px, 94 / 7.8 → 12 characters: "one two" / "three four" / "five six" / "seven" is 4 lines.
+    expect((o(four.data[0].cells).values as string[][])[0][0]).toBe("one two<br>three four<br>five six<br>seven");
+    // 4 lines: 16 + 4·16.9 = 83.6 → 84 px; 10 + 32 + 84 + 20 = 146.
+    expect(four.layout.height).toBe(146);
+  });
+
   it("rejects rows that do not match the header", () => {
     expect(() => table({ header: ["a", "b"], rows: [["x", 1], ["y"]] })).toThrow(/table: row 1 has 1 cells but the header has 2 columns/);
   });
@@ -373,6 +425,105 @@ describe("subplots", () => {
     expect(() => subplots({ rows: 1, cols: 2, figures: [t] })).toThrow(/figure 0 has a "table" trace/);
     expect(() => subplots({ rows: 1, cols: 1, figures: [l, l] })).toThrow(/subplots: 2 figures do not fit in 1×1 panels/);
     expect(() => subplots({ rows: 0, cols: 1, figures: [l] })).toThrow(/rows must be a positive integer/);
+  });
+});
+
+describe("log axes", () => {
+  /** A log axis over a few decades, as every builder must set it: a label at each power of ten, written 10⁻³, minor ticks unlabelled. */
+  const expectDecades = (axis: Json | undefined) => {
+    expect(o(axis)).toMatchObject({ type: "log", exponentformat: "power", dtick: 1 });
+    // Minor ticks at 2…9 × 10^k; plotly draws no labels for minor ticks (the old "D1"/"D2" major ticks labelled them).
+    expect(o(o(axis).minor)).toMatchObject({ dtick: "D1", ticks: "outside" });
+    expect(o(axis).tickvals).toBeUndefined();
+  };
+  const expectLinear = (axis: Json | undefined) => {
+    for (const key of ["exponentformat", "dtick", "minor", "tickvals"]) expect(o(axis)[key]).toBeUndefined();
+    expect(o(axis).type).not.toBe("log");
+  };
+  const fourDecades = [1e-4, 1e-3, 0.01, 0.1, 1];
+
+  it("labels each power of ten in every builder with a log scale, and leaves linear axes alone", () => {
+    const both = lines({ logX: true, logY: true, series: [{ name: "a", x: [1, 10, 100, 1000, 1e4], y: fourDecades }] });
+    expectDecades(both.layout.xaxis);
+    expectDecades(both.layout.yaxis);
+    const logY = lines({ logY: true, series: [{ name: "a", y: fourDecades }] });
+    expectLinear(logY.layout.xaxis);
+    expectDecades(logY.layout.yaxis);
+    expectLinear(lines({ series: [{ name: "a", y: fourDecades }] }).layout.yaxis);
+
+    const points = scatter({ logX: true, series: [{ name: "a", x: fourDecades, y: [1, 2, 3, 4, 5] }] });
+    expectDecades(points.layout.xaxis);
+    expectLinear(points.layout.yaxis);
+    expectDecades(scatter({ logY: true, series: [{ name: "a", x: [1, 2, 3, 4, 5], y: fourDecades }] }).layout.yaxis);
+
+    // Bin counts 1000, 100, 10, 1: three decades.
+    const values = [...Array<number>(1000).fill(0.5), ...Array<number>(100).fill(1.5), ...Array<number>(10).fill(2.5), 3.5];
+    const hist = histogram({ logY: true, bins: 4, series: [{ name: "a", values }] });
+    expect(hist.data[0].y).toEqual([1000, 100, 10, 1]);
+    expectDecades(hist.layout.yaxis);
+    expectLinear(hist.layout.xaxis);
+    expectLinear(histogram({ bins: 4, series: [{ name: "a", values }] }).layout.yaxis);
+
+    const barSeries = [{ name: "s", values: [1e-3, 1, 10] }];
+    expectDecades(bars({ categories: ["a", "b", "c"], series: barSeries, logValues: true }).layout.yaxis);
+    expectDecades(bars({ categories: ["a", "b", "c"], series: barSeries, logValues: true, horizontal: true }).layout.xaxis);
+    expectLinear(bars({ categories: ["a", "b", "c"], series: barSeries }).layout.yaxis);
+
+    const output = spyOutput();
+    const live = new LiveLossCurve({ series: ["train"], logY: true, output, clock: () => 0 });
+    fourDecades.forEach((v, i) => live.push("train", i + 1, v));
+    live.done();
+    const drawn = o(output.bundles[output.bundles.length - 1][PLOTLY_MIME] as Json);
+    expectDecades(o(drawn.layout).yaxis);
+    expectLinear(o(drawn.layout).xaxis);
+
+    const grid = subplots({ rows: 1, cols: 2, figures: [logY, lines({ series: [{ name: "b", y: [1, 2] }] })] });
+    expectDecades(grid.layout.yaxis);
+    expectLinear(grid.layout.yaxis2);
+  });
+
+  it("labels every 2nd, 3rd, ... power beyond 12 decades, with a minor tick at each power", () => {
+    // 18 decades: ceil(18 / 12) = 2.
+    const wide = lines({ logY: true, series: [{ name: "a", y: [1e-16, 1e-4, 100] }] });
+    expect(o(wide.layout.yaxis)).toMatchObject({ exponentformat: "power", dtick: 2, minor: { dtick: 1 } });
+    expect(logTicks(1e-36, 1)).toMatchObject({ dtick: 3, minor: { dtick: 1 } }); // exactly 36 decades: 3
+    expect(logTicks(1e-37, 1)).toMatchObject({ dtick: 4 });
+    // 12 decades still get one label each, but no 2…9 minor ticks (over more than 6 decades they would blur).
+    const twelve = logTicks(1e-4, 1e8);
+    expect(twelve).toEqual({ exponentformat: "power", dtick: 1 });
+    // log10(1e-15) is −14.999999999999998: still counted as the power it is.
+    expect(logTicks(1e-15, 1e-3)).toMatchObject({ dtick: 1 });
+  });
+
+  it("takes the decades from a fixed range when there is one", () => {
+    // The data alone (0.1..0.5) hold one power of ten; the range shows eight decades.
+    const fig = lines({ logY: true, yRange: [1e-8, 1], series: [{ name: "a", y: [0.1, 0.5] }] });
+    expect(o(fig.layout.yaxis)).toMatchObject({ range: [-8, 0], exponentformat: "power", dtick: 1 });
+  });
+
+  it("labels 1, 2, 5 × 10^k, or every digit, when fewer than two powers of ten are in view", () => {
+    // 3..40 holds only 10: labels at 5, 10, 20 (and the neighbours plotly shows when autorange pads the axis).
+    const short = lines({ logY: true, series: [{ name: "ppl", y: [3, 10, 40] }] });
+    expect(o(short.layout.yaxis)).toMatchObject({ type: "log", exponentformat: "power", tickvals: [1, 2, 5, 10, 20, 50, 100, 200, 500], minor: { dtick: "D1" } });
+    expect(o(short.layout.yaxis).dtick).toBeUndefined();
+    // 2e-5..9e-5: 1-2-5 gives only 2e-5 and 5e-5, so every digit; the values are the doubles nearest m·10^k.
+    const digits = logTicks(2e-5, 9e-5);
+    expect(digits.tickvals).toHaveLength(18);
+    expect(digits.tickvals).toContain(3e-5);
+    expect((digits.tickvals as number[]).filter((v) => v >= 2e-5 && v <= 9e-5)).toEqual([2e-5, 3e-5, 4e-5, 5e-5, 6e-5, 7e-5, 8e-5, 9e-5]);
+    // Under a factor of two even digits give fewer than three labels: plotly's own ticks, in power notation.
+    expect(logTicks(3.1, 3.4)).toEqual({ exponentformat: "power" });
+    expect(() => logTicks(0, 1)).toThrow(/logTicks: needs 0 < lo ≤ hi < ∞, got 0 and 1/);
+  });
+
+  it("gives panels that share a log axis the ticks of all their data together", () => {
+    const a = lines({ logY: true, series: [{ name: "a", y: [1e-10, 1, 1e8] }] }); // 18 decades: dtick 2
+    const b = lines({ logY: true, series: [{ name: "b", y: [1e-2, 1] }] }); // alone: 2 decades, dtick 1
+    expect(o(b.layout.yaxis).dtick).toBe(1);
+    const shared = subplots({ rows: 1, cols: 2, sharedY: true, figures: [a, b] });
+    expect(o(shared.layout.yaxis)).toMatchObject({ dtick: 2, minor: { dtick: 1 } });
+    expect(o(shared.layout.yaxis2)).toMatchObject({ dtick: 2, minor: { dtick: 1 }, matches: "y" });
+    expect(o(subplots({ rows: 1, cols: 2, figures: [a, b] }).layout.yaxis2).dtick).toBe(1);
   });
 });
 
