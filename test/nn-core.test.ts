@@ -444,6 +444,10 @@ describe("expectFinite", () => {
       expect(error).toBeInstanceOf(NonFiniteError);
       expect(error).toMatchObject({ layer: "LSTM", tensor: "input x", row: 4, col: 0, value: Infinity, message: "LSTM: input x holds Infinity at row 4, column 0" });
     }
+    // Past the last multiple of four elements (the scan's unrolled part) too.
+    const tail = Matrix.from([[1, 2, 3, 4, 5, 6, 7]], "float64");
+    tail.set(0, 6, NaN);
+    expect(() => expectFinite("Dense", "input x", tail)).toThrow(/^Dense: input x holds NaN at row 0, column 6$/);
     // −0 and the extremes of float32 and float64 are finite.
     expect(() => expectFinite("t", "m", Matrix.from([[-0, 3.4e38, -Number.MAX_VALUE, 5e-324]], "float64"))).not.toThrow();
     expect(() => expectFinite("t", "m", Matrix.zeros(0, 3))).not.toThrow();

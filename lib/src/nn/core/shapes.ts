@@ -45,14 +45,22 @@ export class NonFiniteError extends Error {
  * layer's products.
  */
 export function expectFinite(layer: string, tensor: string, m: Matrix): void {
-  const d = m.data;
+  const d = m.data, n = d.length, n4 = n - (n & 3);
   // v · 0 is 0 for every finite v and NaN for NaN and ±Infinity: one
-  // branch-free pass, and the search for the position only on failure.
-  let probe = 0;
-  for (let i = 0; i < d.length; i++) probe += d[i] * 0;
-  if (probe === 0) return;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) throw new NonFiniteError(layer, tensor, Math.floor(i / m.cols), i % m.cols, d[i]);
+  // branch-free pass, and the search for the position only on failure. Four
+  // sums, not one: a single chain of additions waits on each one's latency
+  // (measured: 0.25 instead of 0.48 ms for the 409,600 inputs of a bench step).
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0, i = 0;
+  for (; i < n4; i += 4) {
+    p0 += d[i] * 0;
+    p1 += d[i + 1] * 0;
+    p2 += d[i + 2] * 0;
+    p3 += d[i + 3] * 0;
+  }
+  for (; i < n; i++) p0 += d[i] * 0;
+  if (p0 + p1 + p2 + p3 === 0) return;
+  for (let k = 0; k < n; k++) {
+    if (!Number.isFinite(d[k])) throw new NonFiniteError(layer, tensor, Math.floor(k / m.cols), k % m.cols, d[k]);
   }
 }
 
