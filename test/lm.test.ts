@@ -191,6 +191,105 @@ describe("RNNLanguageModel", () => {
   });
 });
 
+describe("RNNLanguageModel with dropout", () => {
+  /** tinyModel with dropout p on h_t: the same weights as without (the masks' stream is forked after them). */
+  function withDropout(kind: "rnn" | "gru", seed: number, p: number, embeddingDim?: number): { plain: RNNLanguageModel; dropped: RNNLanguageModel } {
+    const plain = tinyModel(kind, seed, embeddingDim);
+    const rng = new Random(seed);
+    const input = embeddingDim ?? V;
+    const layer = kind === "rnn" ? new RNN(input, 5, { rng, dtype: "float64" }) : new GRU(input, 4, { rng, dtype: "float64" });
+    const dropped = new RNNLanguageModel({ vocabSize: V, layer, rng, embeddingDim, dropout: p });
+    dropped.parameters().forEach((q, i) => {
+      q.value.data.set(plain.parameters()[i].value.data);
+      q.changed();
+    });
+    return { plain, dropped };
+  }
+
+  it.each(["rnn", "gru"] as const)("passes a float64 gradient check with a fixed mask (%s, one-hot and embedding; the mask replayed by seed)", (kind) => {
+    for (const embeddingDim of [undefined, 3]) {
+      const { dropped: model } = withDropout(kind, 13, 0.4, embeddingDim);
+      const rng = new Random(14);
+      const B = 3, T = 5;
+      const inputs = randomIds(rng, T * B), targets = randomIds(rng, T * B);
+      const params = model.parameters();
+      const replay = () => (model.dropout!.rng = new Random(15)); // every pass draws the same mask
+      const results = gradCheck(
+        params,
+        () => (replay(), model.loss(inputs, targets, B).loss),
+        () => {
+          for (const q of params) q.zeroGrad();
+          replay();
+          model.loss(inputs, targets, B).backward();
+        },
+      );
+      for (const r of results) expect(r.maxRelativeError, `${kind} ${r.parameter}`).toBeLessThan(1e-6);
+      for (const q of params) expect(q.grad.data.some((g) => g !== 0), `${q.name} has no gradient`).toBe(true);
+      // The mask really dropped something: some readout inputs are 0 where h_t was not.
+      replay();
+      const f = model.forward(inputs, B);
+      const zeros = Array.from(f.readout.x.data.data).filter((v, i) => v === 0 && f.recurrent.h.data.data[i] !== 0).length;
+      expect(zeros).toBeGreaterThan(0);
+    }
+  });
+
+  it("the readout reads m ⊙ h_t / (1 − p) in training, h_t itself once training is off", () => {
+    const p = 0.3;
+    const { plain, dropped } = withDropout("gru", 16, p);
+    const ids = randomIds(new Random(17), 24);
+    const f = dropped.forward(ids, 4);
+    const m = f.dropout!.mask!, h = f.recurrent.h.data, x = f.readout.x.data;
+    for (let i = 0; i < x.data.length; i++) expect(x.data[i]).toBe(m.data[i] === 0 ? 0 : h.data[i] / (1 - p));
+    dropped.training = false;
+    expect(dropped.training).toBe(false);
+    const off = dropped.loss(ids.slice(0, 20), ids.slice(4), 4);
+    expect(off.forward.dropout!.mask).toBeNull();
+    expect(off.loss).toBe(plain.loss(ids.slice(0, 20), ids.slice(4), 4).loss);
+    dropped.training = true;
+    expect(dropped.loss(ids.slice(0, 20), ids.slice(4), 4).loss).not.toBe(off.loss);
+  });
+
+  it("never drops in evaluate, generate and nextDistribution, and leaves the model in training mode", () => {
+    const { plain, dropped } = withDropout("rnn", 18, 0.5);
+    const ids = randomIds(new Random(19), 40);
+    const pairs = nextTokenPairs(ids, 0);
+    expect(dropped.evaluate(pairs, { batch: 3, steps: 4 }).loss).toBe(plain.evaluate(pairs, { batch: 3, steps: 4 }).loss);
+    expect(Array.from(dropped.nextDistribution([1, 2, 3]))).toEqual(Array.from(plain.nextDistribution([1, 2, 3])));
+    expect(dropped.generate(new Random(20), { prefix: [1], length: 25 })).toEqual(plain.generate(new Random(20), { prefix: [1], length: 25 }));
+    expect(dropped.training).toBe(true);
+    expect(dropped.dropout!.training).toBe(true);
+  });
+
+  it("draws the same masks from the same seed: two models built alike train alike", () => {
+    const run = () => {
+      const rng = new Random(21);
+      const model = new RNNLanguageModel({ vocabSize: V, layer: new GRU(V, 6, { rng }), rng, dropout: 0.3 });
+      const opt = new Adam(model.parameters(), { learningRate: 0.01 });
+      const ids = randomIds(new Random(22), 60);
+      for (let k = 0; k < 5; k++) {
+        opt.zeroGrad();
+        model.loss(ids.slice(0, 48), ids.slice(12), 4).backward();
+        opt.step();
+      }
+      return Array.from(model.readout.W.value.data);
+    };
+    expect(run()).toEqual(run());
+    // The masks' stream is forked after the weights are drawn: with or without dropout, the same initial weights.
+    const weights = (dropout?: number) => {
+      const rng = new Random(23);
+      return new RNNLanguageModel({ vocabSize: V, layer: new GRU(3, 6, { rng }), rng, embeddingDim: 3, dropout }).parameters().map((q) => Array.from(q.value.data));
+    };
+    expect(weights(0.3)).toEqual(weights());
+  });
+
+  it("rejects a dropout probability outside [0, 1) and a non-boolean mode", () => {
+    const rng = new Random(1);
+    expect(() => new RNNLanguageModel({ vocabSize: V, layer: new RNN(V, 4, { rng }), rng, dropout: 1 })).toThrow(/Dropout: p, the probability of dropping a unit, must be a number in \[0, 1\), got 1/);
+    const model = new RNNLanguageModel({ vocabSize: V, layer: new RNN(V, 4, { rng }), rng });
+    expect(() => ((model as unknown as { training: unknown }).training = "no")).toThrow(/training must be a boolean/);
+  });
+});
+
 describe("softmaxWithTemperature and sampling", () => {
   const logits = [2, 1, 0.5, -1, 3];
 

@@ -21,6 +21,7 @@ import { Sequence } from "../nn/core/sequence";
 import { RecurrentLayer, RecurrentState, RecurrentForward } from "../nn/layers/layer";
 import { Dense, DenseForward } from "../nn/layers/dense";
 import { Embedding, EmbeddingForward, oneHot, checkIds } from "../nn/layers/embedding";
+import { Dropout, DropoutForward } from "../nn/layers/dropout";
 import { softmaxCrossEntropy } from "../nn/train/losses";
 import { Random } from "../random";
 import { StreamPairs } from "./corpus";
@@ -41,6 +42,15 @@ export interface RNNLanguageModelOptions {
   rng: Random;
   /** Prefix of the parameter names of the embedding and readout (default "lm"). */
   name?: string;
+  /**
+   * Dropout on the recurrent layer's outputs h_t before the readout: the
+   * probability p of dropping each unit, in [0, 1) (default none). Active
+   * while `training` is true; `evaluate`, `generate` and `nextDistribution`
+   * never drop. The masks come from a fork of `rng` taken after the weights
+   * are drawn, so the initial weights are the same with and without it.
+   * Lesson 07.
+   */
+  dropout?: number;
 }
 
 /** What a forward pass keeps, per part of the model. */
@@ -53,6 +63,8 @@ export interface LMForward {
   embedding?: EmbeddingForward<Sequence>;
   /** The recurrent layer's forward result (its h is every hidden state). */
   recurrent: RecurrentForward<unknown>;
+  /** The dropout's forward result, when the model has dropout (its y is what the readout read). */
+  dropout?: DropoutForward<Sequence>;
   /** The readout's forward result. */
   readout: DenseForward<Sequence>;
 }
@@ -122,6 +134,9 @@ export class RNNLanguageModel implements Module {
   readonly layer: RecurrentLayer;
   readonly embedding?: Embedding;
   readonly readout: Dense;
+  /** Dropout between the recurrent layer and the readout (option `dropout`). */
+  readonly dropout?: Dropout;
+  private trainingMode = true;
 
   constructor(options: RNNLanguageModelOptions) {
     const { vocabSize, layer, embeddingDim, rng } = options;
@@ -141,6 +156,29 @@ export class RNNLanguageModel implements Module {
     this.layer = layer;
     if (embeddingDim !== undefined) this.embedding = new Embedding(vocabSize, embeddingDim, { rng, dtype, name: `${name}.embedding` });
     this.readout = new Dense(layer.hiddenSize, vocabSize, { rng, dtype, name: `${name}.readout` });
+    if (options.dropout !== undefined) this.dropout = new Dropout({ p: options.dropout, rng: rng.fork() });
+  }
+
+  /** Training mode (default): dropout, if any, drops units in `forward` and `loss`. Set false to score with `loss` by hand. */
+  get training(): boolean {
+    return this.dropout?.training ?? this.trainingMode;
+  }
+
+  set training(on: boolean) {
+    if (typeof on !== "boolean") throw new Error(`RNNLanguageModel: training must be a boolean, got ${String(on)}`);
+    this.trainingMode = on;
+    if (this.dropout) this.dropout.training = on;
+  }
+
+  /** Runs `run` with dropout off (evaluation), then restores the mode. */
+  private evaluating<T>(run: () => T): T {
+    const was = this.training;
+    this.training = false;
+    try {
+      return run();
+    } finally {
+      this.training = was;
+    }
   }
 
   /** The precision of every parameter and computation. */
@@ -177,8 +215,9 @@ export class RNNLanguageModel implements Module {
       x = new Sequence(inputs.length / batch, batch, oneHot(inputs, this.vocabSize, this.dtype));
     }
     const recurrent = this.layer.forward(x, first);
-    const readout = this.readout.forward(recurrent.h);
-    return { logits: readout.y, last: recurrent.last, embedding, recurrent, readout };
+    const dropout = this.dropout?.forward(recurrent.h); // the identity when not training
+    const readout = this.readout.forward(dropout ? dropout.y : recurrent.h);
+    return { logits: readout.y, last: recurrent.last, embedding, recurrent, dropout, readout };
   }
 
   /** Forward pass and mean cross-entropy against `targets` (aligned with `inputs`). */
@@ -191,7 +230,8 @@ export class RNNLanguageModel implements Module {
       last: forward.last,
       forward,
       backward: () => {
-        const dh = this.readout.backward(forward.readout, ce.dLogits); // ∂J/∂h_t from the outputs
+        let dh = this.readout.backward(forward.readout, ce.dLogits); // ∂J/∂h_t from the outputs
+        if (this.dropout && forward.dropout) dh = this.dropout.backward(forward.dropout, dh); // the same mask
         // through time; one-hot inputs (no embedding) need no input gradient
         const back = this.layer.backward(forward.recurrent, dh, undefined, { inputGradient: this.embedding !== undefined });
         if (this.embedding && forward.embedding) this.embedding.backward(forward.embedding, back.dx);
@@ -228,7 +268,7 @@ export class RNNLanguageModel implements Module {
           mask[t * B + b] = pairs.targets[p] === ignoreIndex ? 0 : 1;
         }
       }
-      const r = this.loss(inputs, targets, B, state, { mask, allowEmpty: true }); // weighted by r.count below
+      const r = this.evaluating(() => this.loss(inputs, targets, B, state, { mask, allowEmpty: true })); // weighted by r.count below
       total += r.loss * r.count;
       count += r.count;
       correct += countCorrect(r.forward.logits.data, targets, mask);
@@ -252,7 +292,7 @@ export class RNNLanguageModel implements Module {
     let state: RecurrentState = this.initialState(1);
     let logits: Float64Array | null = null;
     if (prefix.length > 0) {
-      const f = this.forward(prefix, 1, state);
+      const f = this.evaluating(() => this.forward(prefix, 1, state));
       state = f.last;
       logits = lastRow(f.logits.data);
     }
@@ -263,7 +303,7 @@ export class RNNLanguageModel implements Module {
       for (const id of exclude) z[id] = -Infinity;
       const next = sampleFromLogits(z, temperature, rng);
       out.push(next);
-      const f = this.forward([next], 1, state);
+      const f = this.evaluating(() => this.forward([next], 1, state));
       state = f.last;
       logits = lastRow(f.logits.data);
     }
@@ -273,7 +313,7 @@ export class RNNLanguageModel implements Module {
   /** P(· | prefix): the softmax of the logits after reading `prefix` (at least one token), at temperature τ (default 1). */
   nextDistribution(prefix: ArrayLike<number>, temperature = 1): Float64Array {
     if (prefix.length === 0) throw new Error("RNNLanguageModel.nextDistribution: the prefix is empty; give at least one token (e.g. <s>)");
-    const f = this.forward(prefix, 1);
+    const f = this.evaluating(() => this.forward(prefix, 1));
     return softmaxWithTemperature(lastRow(f.logits.data), temperature);
   }
 }

@@ -27,6 +27,9 @@ export * from "./layers/gru";
 export * from "./layers/highway";
 export * from "./layers/stacked";
 export * from "./layers/bidirectional";
+// Inverted dropout on a layer's outputs (masks from a seeded Random, identity at evaluation):
+// the regularizer of the character language models in lesson 07.
+export * from "./layers/dropout";
 // The cells one step at a time, beside the fast layers: ReferenceRNN (lesson 02),
 // ReferenceLSTM (lessons 05 and 06), ReferenceGRU (lesson 07); see reference/index.ts.
 export * from "./reference";
