@@ -1,2 +1,3 @@
 /** Synthetic tasks that isolate one ability of a network, generated from a seeded `Random`. */
 export * from "./adding";
+export * from "./repeatsLater";
