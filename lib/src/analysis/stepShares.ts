@@ -43,7 +43,7 @@ function injectedError(where: string, options: InputGradientOptions, x: Sequence
  * the batch, as the gradient is). Steps after the injection get zeros. The
  * shares sum to the gradient the fast layer computes; its parameters'
  * gradients are left untouched.
- * Used in lesson 05 (through {@link inputWeightShareNorms}).
+ * Used in lesson 05 (the figure of the lecture slides: RNN against LSTM, error injected at step 128).
  */
 export function inputWeightShares(layer: RNN | LSTM, x: Sequence, options: InputGradientOptions = {}): Matrix[] {
   const where = "inputWeightShares";
@@ -90,7 +90,6 @@ export function inputWeightShares(layer: RNN | LSTM, x: Sequence, options: Input
  * ({@link inputWeightShares}). A vanilla RNN's shares shrink by many orders
  * of magnitude over a hundred steps: pass a float64 layer and float64 inputs
  * to follow them below float32's smallest numbers (about 1e-38).
- * Used in lesson 05 (RNN against LSTM, error injected at step 128).
  */
 export function inputWeightShareNorms(layer: RNN | LSTM, x: Sequence, options: InputGradientOptions = {}): number[] {
   return inputWeightShares(layer, x, options).map(frobeniusNorm);
