@@ -51,7 +51,7 @@ import { addInPlace, addVector } from "../core/ops";
 import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, recurrentBackward, BackwardOptions, previousStates } from "./layer";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { activations } from "../compute/activations";
-import { expectShape, expectDType, expectSize } from "../core/shapes";
+import { expectShape, expectDType, expectSize, expectFinite } from "../core/shapes";
 
 /** The GRU's gates; `hTilde` is the candidate state h̃ (PyTorch's n). */
 export type GRUGate = "r" | "z" | "hTilde";
@@ -151,6 +151,7 @@ export class GRU implements RecurrentLayer<GRUCache> {
     const T = x.steps, B = x.batch, H = this.hiddenSize, G = 3 * H;
     expectShape("GRU", "input x", x.data, T * B, this.inputSize, "[T·B, input]");
     expectDType("GRU", "input x", x.data, this.dtype);
+    expectFinite("GRU", "input x", x.data);
     const h0 = first?.h ?? Matrix.zeros(B, H, this.dtype);
     expectShape("GRU", "first.h", h0, B, H, "[batch, hidden]");
     expectDType("GRU", "first.h", h0, this.dtype);

@@ -50,7 +50,7 @@ import { addInPlace, addVector } from "../core/ops";
 import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, recurrentBackward, BackwardOptions, previousStates } from "./layer";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { activations, sigmoidInPlaceRange, tanhInPlaceRange } from "../compute/activations";
-import { expectShape, expectDType, expectSize } from "../core/shapes";
+import { expectShape, expectDType, expectSize, expectFinite } from "../core/shapes";
 
 /** The LSTM's gates; `g` is the candidate cell value c̃. */
 export type LSTMGate = "i" | "f" | "g" | "o";
@@ -177,6 +177,7 @@ export class LSTM implements RecurrentLayer<LSTMCache> {
     const T = x.steps, B = x.batch, H = this.hiddenSize, G = this.gateOrder.length * H;
     expectShape("LSTM", "input x", x.data, T * B, this.inputSize, "[T·B, input]");
     expectDType("LSTM", "input x", x.data, this.dtype);
+    expectFinite("LSTM", "input x", x.data);
     const { h: h0, c: c0 } = this.checkFirst(first, B);
     const la = linalg();
     const [oi, of, og, oo] = [this.offset("i"), this.offset("f"), this.offset("g"), this.offset("o")];

@@ -26,7 +26,7 @@ import { addInPlace, addVector } from "../core/ops";
 import { RecurrentLayer, RecurrentState, RecurrentForward, RecurrentBackward, recurrentBackward, BackwardOptions, previousStates } from "./layer";
 import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { activations } from "../compute/activations";
-import { expectShape, expectDType, expectSize } from "../core/shapes";
+import { expectShape, expectDType, expectSize, expectFinite } from "../core/shapes";
 
 /** What the RNN's forward keeps for its backward (h itself is in the forward result). */
 export interface RNNCache {
@@ -79,6 +79,7 @@ export class RNN implements RecurrentLayer<RNNCache> {
     const H = this.hiddenSize;
     expectShape("RNN", "input x", x.data, T * B, this.inputSize, "[T·B, input]");
     expectDType("RNN", "input x", x.data, this.dtype);
+    expectFinite("RNN", "input x", x.data);
     const h0 = first?.h ?? Matrix.zeros(B, H, this.dtype);
     expectShape("RNN", "first.h", h0, B, H, "[batch, hidden]");
     expectDType("RNN", "first.h", h0, this.dtype);
