@@ -72,7 +72,10 @@ function checkPoint(where: string, w: number, b: number): void {
   if (!Number.isFinite(w) || !Number.isFinite(b)) throw new Error(`${where}: w and b must be finite numbers, got w = ${w}, b = ${b}`);
 }
 
-/** The states x_0, x_1, …, x_T of the one-unit network (T + 1 values). */
+/**
+ * The states x_0, x_1, …, x_T of the one-unit network (T + 1 values).
+ * Used in lesson 04.
+ */
 export function cliffStates(w: number, b: number, options: CliffOptions = {}): Float64Array {
   checkPoint("cliffStates", w, b);
   const { T, x0, f } = resolve("cliffStates", options);
@@ -96,7 +99,10 @@ export interface CliffLoss {
   gradNorm: number;
 }
 
-/** Forward pass and backpropagation through time of L(w, b) = (x_T − y)². */
+/**
+ * Forward pass and backpropagation through time of L(w, b) = (x_T − y)².
+ * Used in lesson 04.
+ */
 export function cliffLoss(w: number, b: number, options: CliffOptions = {}): CliffLoss {
   checkPoint("cliffLoss", w, b);
   const { T, y, f, df } = resolve("cliffLoss", options);
@@ -117,6 +123,7 @@ export function cliffLoss(w: number, b: number, options: CliffOptions = {}): Cli
  * The loss on a grid, ready for `plot.contour`/`plot.surface`:
  * `z[i][j] = L(ws[j], bs[i])` (rows follow b, columns follow w).
  * `transform` maps each loss first, e.g. `(L) => Math.log10(L + 1e-3)`.
+ * Used in lesson 04.
  */
 export function cliffLossGrid(
   ws: ArrayLike<number>,
@@ -131,6 +138,7 @@ export function cliffLossGrid(
  * Where the wall is: the bias that makes x_0 a fixed point, b = x_0 − w·σ(x_0).
  * For w·σ′(x_0) > 1 that fixed point is unstable, and crossing this line
  * sends x_T to the other attractor. Returns NaN where w·σ′(x_0) ≤ 1 (no wall).
+ * Used in lesson 04.
  */
 export function cliffEdge(w: number, options: CliffOptions = {}): number {
   if (!Number.isFinite(w)) throw new Error(`cliffEdge: w must be a finite number, got ${w}`);
@@ -148,7 +156,10 @@ export interface CliffDescentOptions extends CliffOptions {
   clipNorm?: number;
 }
 
-/** A gradient-descent trajectory on the surface. */
+/**
+ * A gradient-descent trajectory on the surface.
+ * Used in lesson 04.
+ */
 export interface CliffDescentPath {
   /** The points visited, from the start: iterations + 1 of them (fewer if it diverged). */
   w: number[];
@@ -161,7 +172,10 @@ export interface CliffDescentPath {
   divergedAt?: number;
 }
 
-/** Plain gradient descent from `start`, with optional norm clipping. */
+/**
+ * Plain gradient descent from `start`, with optional norm clipping.
+ * Used in lesson 04.
+ */
 export function cliffDescent(start: { w: number; b: number }, options: CliffDescentOptions): CliffDescentPath {
   const where = "cliffDescent";
   checkPoint(where, start.w, start.b);
@@ -201,6 +215,7 @@ export function cliffDescent(start: { w: number; b: number }, options: CliffDesc
  * 2·atan2(‖û − v̂‖, ‖û + v̂‖) with û = u/‖u‖, v̂ = v/‖v‖: accurate also for
  * tiny angles, where acos of the cosine loses every digit. Throws if a vector
  * is zero or holds a non-finite value.
+ * Used in lesson 04.
  */
 export function gradientAngle(u: ArrayLike<number>, v: ArrayLike<number>): number {
   const where = "gradientAngle";
@@ -227,7 +242,10 @@ export function gradientAngle(u: ArrayLike<number>, v: ArrayLike<number>): numbe
   return (2 * Math.atan2(Math.sqrt(diff), Math.sqrt(sum)) * 180) / Math.PI;
 }
 
-/** Every gradient of `params`, in order, as one float64 vector (a copy). */
+/**
+ * Every gradient of `params`, in order, as one float64 vector (a copy).
+ * Used in lesson 04.
+ */
 export function flattenGradients(params: readonly Parameter[]): Float64Array {
   const n = params.reduce((s, p) => s + p.grad.data.length, 0);
   const out = new Float64Array(n);

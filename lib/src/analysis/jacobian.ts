@@ -81,6 +81,7 @@ export function stepJacobian(Whh: MatrixLike, derivative?: ArrayLike<number>): M
  * ∂h_T/∂h_0 = J_T⋯J_1 as a float64 matrix. `steps` is either a number k (the
  * linear case: (W_hhᵀ)^k) or the derivatives φ′(z_t) of steps 1..T in time
  * order (derivatives[0] belongs to the first step after h_0).
+ * Used in lesson 03.
  */
 export function jacobianProduct(Whh: MatrixLike, steps: number | readonly ArrayLike<number>[]): Matrix {
   const where = "jacobianProduct";
@@ -113,6 +114,7 @@ export interface JacobianNormsOptions {
  * the trajectory: how strongly a gradient arriving at the last step reaches
  * the state k steps earlier (norms[0] = ‖I‖ = 1 for the spectral norm).
  * Values beyond float64's range come out as Infinity or 0.
+ * Used in lesson 03.
  */
 export function jacobianProductNorms(Whh: MatrixLike, options: JacobianNormsOptions = {}): number[] {
   const where = "jacobianProductNorms";
@@ -158,6 +160,7 @@ export function jacobianProductNorms(Whh: MatrixLike, options: JacobianNormsOpti
  * tanh′(z_t) = 1 − h_t² at every step, for one example of a batch of hidden
  * states (the `h` of a tanh RNN's forward pass): the `derivatives` of
  * {@link jacobianProductNorms} and {@link jacobianProduct}.
+ * Used in lesson 03.
  */
 export function tanhDerivatives(h: Sequence, example = 0): Float64Array[] {
   if (!Number.isInteger(example) || example < 0 || example >= h.batch) {
@@ -184,6 +187,7 @@ export interface InputGradientOptions {
  * over the batch of ‖∂L/∂x_t‖: how much of the error reaches the input (and
  * so the input weights) t steps back. Steps after `step` get 0. The layer's
  * parameter gradients are left as they were.
+ * Used in lesson 03.
  */
 export function inputGradientNorms(layer: RecurrentLayer, x: Sequence, options: InputGradientOptions = {}): number[] {
   const where = "inputGradientNorms";

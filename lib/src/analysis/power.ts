@@ -165,6 +165,7 @@ export interface PowerIterationResult {
  * Rayleigh–Ritz step on span{y, W·y} so that complex (and ±) dominant pairs converge too. Converges
  * at the rate |λ₃/λ₁| per step (|λ₂/λ₁| when one real eigenvalue dominates):
  * slowly when the next eigenvalues are nearly as large, as in a random matrix.
+ * Used in lesson 03.
  */
 export function powerIteration(target: MatrixLike, options: PowerIterationOptions = {}): PowerIterationResult {
   const where = "powerIteration";
@@ -267,6 +268,7 @@ export interface SpectralNormResult {
  * ‖W‖₂, the largest singular value, by power iteration on WᵀW (any shape).
  * It bounds every growth: ‖W·v‖ ≤ ‖W‖₂‖v‖, and ρ(W) ≤ ‖W‖₂, with equality
  * for symmetric (normal) matrices.
+ * Used in lesson 03.
  */
 export function spectralNorm(target: MatrixLike, options: SpectralNormOptions = {}): SpectralNormResult {
   return spectralNormDense("spectralNorm", toDense("spectralNorm", target), options);

@@ -49,7 +49,10 @@ function readSection(id: string, file: string, chapter: number | null): MobyDick
 
 let cache: readonly MobyDickSection[] | null = null;
 
-/** All 138 sections in reading order (read from disk once, then cached). */
+/**
+ * All 138 sections in reading order (read from disk once, then cached).
+ * Used in lesson 01.
+ */
 export function mobyDickSections(): readonly MobyDickSection[] {
   if (cache === null) {
     const chapters = Array.from({ length: CHAPTERS }, (_, i) => readSection(`chapter-${i + 1}`, `chapter_${i + 1}.txt`, i + 1));
@@ -66,6 +69,7 @@ export function mobyDickSections(): readonly MobyDickSection[] {
 /**
  * The text of one side of the split (or of the whole book), sections in
  * reading order separated by a blank line so that no sentence spans two.
+ * Used in lessons 02 and 04.
  */
 export function mobyDickText(split: MobyDickSplit | "all"): string {
   if (split !== "train" && split !== "heldout" && split !== "all") {

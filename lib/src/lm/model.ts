@@ -128,7 +128,10 @@ export interface GenerateOptions {
   exclude?: readonly number[];
 }
 
-/** Embedding or one-hot → recurrent layer → Dense readout → softmax. */
+/**
+ * Embedding or one-hot → recurrent layer → Dense readout → softmax.
+ * Used in lessons 02, 03 and 08.
+ */
 export class RNNLanguageModel implements Module {
   readonly vocabSize: number;
   readonly layer: RecurrentLayer;

@@ -23,7 +23,10 @@ export interface StreamEvaluation {
   zeroProbTokens: number;
 }
 
-/** Mean −ln P(w_i | w_{i−n+1} … w_{i−1}) over every token of `ids`. */
+/**
+ * Mean −ln P(w_i | w_{i−n+1} … w_{i−1}) over every token of `ids`.
+ * Used in lessons 02 and 08.
+ */
 export function streamEvaluation(model: LanguageModel, ids: ArrayLike<number>): StreamEvaluation {
   const n = ids.length;
   if (n === 0) throw new Error("streamEvaluation: the stream is empty");

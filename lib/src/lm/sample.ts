@@ -82,6 +82,7 @@ const PROBABILITY_SUM_TOLERANCE = 1e-3;
  * Throws unless p is a distribution: not empty, every entry finite and >= 0,
  * summing to 1 within 1e-3 (the entropy of anything
  * else is a number without meaning).
+ * Used in lesson 02.
  */
 export function entropy(p: ArrayLike<number>): number {
   if (p.length === 0) throw new Error("entropy: p is empty; a distribution needs at least one outcome");

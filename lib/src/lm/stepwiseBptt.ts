@@ -58,6 +58,7 @@ function checkFirstStep(rnn: RNN, x: Sequence, h0: Matrix, h: Sequence): void {
  * `dh` the gradient arriving from the outputs at each step and `dLast` the
  * one arriving at the last state. Returns every step's intermediates and
  * shares; does NOT touch the parameters' `grad`.
+ * Used in lesson 02.
  */
 export function rnnBackwardBySteps(rnn: RNN, forward: RecurrentForward<unknown>, dh: Sequence, dLast?: RecurrentState): StepwiseBPTT {
   const { x, h0 } = (forward.cache ?? {}) as Partial<RNNCache>;

@@ -27,7 +27,10 @@ export interface EstimatorOptions {
   mu?: readonly (readonly number[])[];
 }
 
-/** The estimator called `name`, trained on `counts`. Throws on an unknown name, listing the valid ones. */
+/**
+ * The estimator called `name`, trained on `counts`. Throws on an unknown name, listing the valid ones.
+ * Used in lesson 01.
+ */
 export function createModel(name: EstimatorName, counts: NgramCounts, options: EstimatorOptions = {}): NgramModel {
   const { order = counts.n, k, discount, lambdas, mu } = options;
   switch (name) {

@@ -19,7 +19,10 @@
 import { checkSentence, Sentence } from "./counts";
 import { LanguageModel } from "./model";
 
-/** The result of {@link evaluate}. */
+/**
+ * The result of {@link evaluate}.
+ * Used in lesson 01.
+ */
 export interface Evaluation {
   /** Sentences evaluated. */
   sentences: number;
@@ -42,7 +45,10 @@ export function sentenceLogProb(model: LanguageModel, sentence: Sentence): numbe
   return score(model, [sentence]).logProb;
 }
 
-/** Log-probability, cross-entropy and perplexity of `model` on `sentences` (token ids, no boundary tokens). */
+/**
+ * Log-probability, cross-entropy and perplexity of `model` on `sentences` (token ids, no boundary tokens).
+ * Used in lesson 01.
+ */
 export function evaluate(model: LanguageModel, sentences: readonly Sentence[]): Evaluation {
   if (sentences.length === 0) throw new Error("evaluate: no sentences to evaluate");
   const { logProb, tokens, zeroProbTokens } = score(model, sentences);

@@ -30,6 +30,7 @@ import { NgramModel, suffix } from "./model";
  * Default weights for order n: 1% on the uniform distribution and the rest
  * split equally over orders 1..n. A starting point only; the weights that
  * fit a corpus are found on development text ({@link fitInterpolation}).
+ * Used in lesson 01.
  */
 export function defaultLambdas(order: number): number[] {
   return [0.01, ...Array<number>(order).fill(0.99 / order)];
@@ -173,7 +174,10 @@ export interface FitInterpolationOptions {
   initial?: readonly number[];
 }
 
-/** The result of {@link fitInterpolation}. */
+/**
+ * The result of {@link fitInterpolation}.
+ * Used in lesson 01.
+ */
 export interface InterpolationFit {
   /** The interpolated model with the fitted weights. */
   model: InterpolationModel;
@@ -209,6 +213,7 @@ export interface InterpolationFit {
  * Each iteration never lowers the development log-likelihood; the
  * component probabilities do not depend on the weights, so they are looked
  * up once.
+ * Used in lesson 01.
  */
 export function fitInterpolation(counts: NgramCounts, sentences: readonly Sentence[], options: FitInterpolationOptions = {}): InterpolationFit {
   const { order = counts.n, buckets = 1, maxIterations = 200, tolerance = 1e-7 } = options;

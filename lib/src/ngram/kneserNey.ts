@@ -22,7 +22,10 @@
 import { NgramCounts } from "./counts";
 import { checkDiscount, NgramModel, suffix } from "./model";
 
-/** The interpolated Kneser–Ney estimator with one absolute discount d. */
+/**
+ * The interpolated Kneser–Ney estimator with one absolute discount d.
+ * Used in lessons 02 and 08.
+ */
 export class KneserNeyModel extends NgramModel {
   readonly name = "kneser-ney";
 

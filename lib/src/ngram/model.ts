@@ -27,6 +27,7 @@ export interface LanguageModel {
  * The outcomes are every token but `<s>`, which is never predicted: P(`<s>` | h)
  * is 0 and the other |V| - 1 probabilities sum to 1. Smoothing spreads mass
  * over those |V| - 1 outcomes, `<unk>` and `</s>` included.
+ * Used in lesson 01.
  */
 export abstract class NgramModel implements LanguageModel {
   abstract readonly name: string;

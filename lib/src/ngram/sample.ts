@@ -16,7 +16,10 @@ export interface SampleOptions {
   prefix?: Sentence;
 }
 
-/** One sentence drawn from the model: `prefix` followed by the generated ids, without `</s>`. */
+/**
+ * One sentence drawn from the model: `prefix` followed by the generated ids, without `</s>`.
+ * Used in lesson 01.
+ */
 export function sample(model: LanguageModel, rng: Random, options: SampleOptions = {}): number[] {
   const { maxTokens = 100, prefix = [] } = options;
   if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new Error(`sample: maxTokens must be an integer >= 1, got ${maxTokens}`);

@@ -22,7 +22,10 @@ export interface AxesOptions extends FigureOptions {
   shapes?: readonly Shape[];
 }
 
-/** A shape drawn in data coordinates (data values also on a log axis). */
+/**
+ * A shape drawn in data coordinates (data values also on a log axis).
+ * Used in lesson 05.
+ */
 export type Shape =
   | { kind: "circle"; cx: number; cy: number; r: number; color?: string; dash?: Dash; fill?: string }
   | { kind: "line"; x0: number; y0: number; x1: number; y1: number; color?: string; dash?: Dash }

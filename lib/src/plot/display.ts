@@ -177,7 +177,10 @@ export function displayBundle(bundle: MimeBundle): void {
   else if (typeof bundle["text/plain"] === "string") console.log(bundle["text/plain"]);
 }
 
-/** Displays a figure in the notebook (prints `<Figure: title>` elsewhere). */
+/**
+ * Displays a figure in the notebook (prints `<Figure: title>` elsewhere).
+ * Used in lessons 00, 01, 02, 03, 04, 05 and 08.
+ */
 export function show(fig: Figure): void {
   if (!inNotebook()) {
     console.log(`<Figure: ${figureTitle(fig)}>`);

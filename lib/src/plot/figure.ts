@@ -13,7 +13,10 @@ export interface Trace {
   [attribute: string]: Json | undefined;
 }
 
-/** A figure: traces, a layout, and optional plotly config. */
+/**
+ * A figure: traces, a layout, and optional plotly config.
+ * Used in lessons 03 and 05.
+ */
 export interface Figure {
   data: Trace[];
   layout: { [attribute: string]: Json | undefined };

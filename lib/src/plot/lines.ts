@@ -4,7 +4,10 @@ import { Figure, Trace } from "./figure";
 import { ColorRef, Dash, figure, obj } from "./style";
 import { empty, finite, Numbers, nonEmptyList, positiveForLog, resolveColor, sameLength, seriesWhere } from "./validate";
 
-/** One line of `lines`. */
+/**
+ * One line of `lines`.
+ * Used in lessons 03 and 05.
+ */
 export interface LineSeries {
   name: string;
   /** x values (default 0, 1, ..., n-1). */
@@ -37,6 +40,7 @@ export interface LinesOptions extends AxesOptions {
  * states; loss and ‖g‖ of gradient descent with and without clipping; angle
  * against the clipping threshold; the character RNN's loss and ‖g‖), and by
  * `LiveLossCurve`.
+ * Used in lessons 05 and 08.
  */
 export function lines(options: LinesOptions): Figure {
   const fn = "lines";

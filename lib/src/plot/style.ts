@@ -17,7 +17,10 @@ export type ColorRef = string | number;
 /** Line dash styles. */
 export type Dash = "solid" | "dot" | "dash" | "longdash" | "dashdot" | "longdashdot";
 
-/** A named plotly colour scale, or a custom one as `[position in 0..1, colour]` stops. */
+/**
+ * A named plotly colour scale, or a custom one as `[position in 0..1, colour]` stops.
+ * Used in lesson 04.
+ */
 export type Colorscale =
   | "Viridis"
   | "Cividis"

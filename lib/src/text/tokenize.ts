@@ -34,6 +34,7 @@ export function tokenizeWords(text: string, options: TokenizeOptions = {}): stri
  * an emoji is one token). Every run of whitespace, newlines included, becomes
  * one space and the ends are trimmed: a character model then learns one
  * "gap" symbol rather than the layout of the source file.
+ * Used in lessons 02 and 04.
  */
 export function tokenizeChars(text: string, options: TokenizeOptions = {}): string[] {
   expectText("tokenizeChars", text);
@@ -76,7 +77,10 @@ export function splitSentences(text: string): string[] {
   return sentences;
 }
 
-/** Splits text into sentences and each sentence into word tokens. */
+/**
+ * Splits text into sentences and each sentence into word tokens.
+ * Used in lesson 01.
+ */
 export function tokenizeSentences(text: string, options: TokenizeOptions = {}): string[][] {
   expectText("tokenizeSentences", text);
   return splitSentences(text)
@@ -89,6 +93,7 @@ export function tokenizeSentences(text: string, options: TokenizeOptions = {}): 
  * `order - 1` start tokens `<s>`, the tokens, then `</s>`. With order 3,
  * ["call", "me"] becomes ["<s>", "<s>", "call", "me", "</s>"]: the first word
  * is predicted from a context of two `<s>`, so it is a "sentence-initial" word.
+ * Used in lesson 01.
  */
 export function addBoundaries(tokens: readonly string[], order = 2): string[] {
   if (!Number.isInteger(order) || order < 1) {
@@ -107,6 +112,7 @@ const NO_SPACE_AFTER = new Set(["(", "[", "{", "—", "–", "--", "“", "‘",
  * Joins word tokens into readable text: no space before punctuation, none
  * around dashes, straight double quotes alternately opening and closing.
  * Boundary tokens are dropped. (For character tokens, use `tokens.join("")`.)
+ * Used in lesson 01.
  */
 export function detokenize(tokens: readonly string[]): string {
   expectTokens("detokenize", "tokens", tokens);

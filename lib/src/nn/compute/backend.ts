@@ -59,6 +59,7 @@ let current: BackendInfo | null = null;
  * Activates the fastest backend available (or the one forced by
  * `RNN_COURSE_BACKEND`, or by `preferred`) and reports which one runs.
  * Calling it again with the same request returns the cached answer.
+ * Used in lessons 00, 01, 02, 03, 04, 05 and 08.
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendInfo> {
   const forced = preferred ?? process.env[BACKEND_ENV_VAR];
@@ -92,7 +93,10 @@ export async function initBackend(preferred?: BackendName): Promise<BackendInfo>
   throw new Error(`no TensorFlow.js backend could start: ${skipped.map((s) => `${s.name}: ${s.why}`).join("; ")}`);
 }
 
-/** One line for a notebook: which backend runs, and why. */
+/**
+ * One line for a notebook: which backend runs, and why.
+ * Used in lessons 00, 01, 02, 03, 04, 05 and 08.
+ */
 export function describeBackend(info: BackendInfo): string {
   const skipped = info.skipped.map((s) => `${s.name} skipped: ${s.why}`).join("; ");
   return `TensorFlow.js ${info.tfjsVersion} on the '${info.name}' backend (${info.reason})` +

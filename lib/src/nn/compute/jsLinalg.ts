@@ -4,7 +4,10 @@ import { valueOf } from "../core/parameter";
 import { checkInner } from "../core/shapes";
 import type { Linalg } from "./linalg";
 
-/** Plain-loop products (i-k-j order, so the inner loop walks memory contiguously). */
+/**
+ * Plain-loop products (i-k-j order, so the inner loop walks memory contiguously).
+ * Used in lesson 00.
+ */
 export const jsLinalg: Linalg = {
   name: "js",
   matmul(a, bOperand) {

@@ -10,6 +10,7 @@ import { Matrix } from "../core/matrix";
 import { Operand } from "../core/parameter";
 import { jsLinalg } from "./jsLinalg";
 
+/** Used in lesson 00. */
 export interface Linalg {
   readonly name: string;
   /** A · B, for A [n, k] and B [k, m]. */
@@ -22,7 +23,10 @@ export interface Linalg {
 
 let active: Linalg = jsLinalg;
 
-/** The products every layer uses; swap with `setLinalg` (e.g. to the TensorFlow.js one). */
+/**
+ * The products every layer uses; swap with `setLinalg` (e.g. to the TensorFlow.js one).
+ * Used in lesson 00.
+ */
 export function linalg(): Linalg {
   return active;
 }

@@ -17,6 +17,7 @@ export interface Eigenvalue {
  * form and the Francis double-shift QR algorithm (the EISPACK `hqr` method).
  * (mathjs `eigs` uses single shifts, which cannot converge to a complex pair;
  * it fails on most random non-symmetric matrices larger than about 20×20.)
+ * Used in lessons 00 and 03.
  */
 export function eigenvalues(target: Operand): Eigenvalue[] {
   const m = valueOf(target);
@@ -31,7 +32,10 @@ export function eigenvalues(target: Operand): Eigenvalue[] {
   return hessenbergEigenvalues(a);
 }
 
-/** ρ(W) = max |λᵢ| of a square matrix, complex eigenvalues included. */
+/**
+ * ρ(W) = max |λᵢ| of a square matrix, complex eigenvalues included.
+ * Used in lessons 00, 03 and 04.
+ */
 export function spectralRadius(target: Operand): number {
   let rho = 0;
   for (const { re, im } of eigenvalues(target)) rho = Math.max(rho, Math.hypot(re, im));

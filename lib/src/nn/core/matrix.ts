@@ -16,7 +16,10 @@ export function dtypeOf(data: FloatArray): DType {
   return data instanceof Float64Array ? "float64" : "float32";
 }
 
-/** A rows x cols matrix stored row-major: element (i, j) is data[i * cols + j]. */
+/**
+ * A rows x cols matrix stored row-major: element (i, j) is data[i * cols + j].
+ * Used in lessons 00, 03, 05 and 08.
+ */
 export class Matrix {
   readonly data: FloatArray;
 

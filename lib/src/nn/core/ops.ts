@@ -56,7 +56,10 @@ export function addInPlace(name: string, out: Matrix, x: Matrix): void {
 }
 
 
-/** [a, b] side by side: rows must match; result has a.cols + b.cols columns. */
+/**
+ * [a, b] side by side: rows must match; result has a.cols + b.cols columns.
+ * Used in lesson 08.
+ */
 export function concatColumns(parts: Matrix[]): Matrix {
   if (parts.length === 0) throw new Error("concatColumns: nothing to concatenate");
   const { rows, dtype } = parts[0];
@@ -86,7 +89,10 @@ export function sliceColumns(m: Matrix, from: number, to: number): Matrix {
   return out;
 }
 
-/** Σ of equally shaped matrices (e.g. the per-step shares of a gradient). */
+/**
+ * Σ of equally shaped matrices (e.g. the per-step shares of a gradient).
+ * Used in lesson 05.
+ */
 export function sumMatrices(ms: readonly Matrix[]): Matrix {
   if (ms.length === 0) throw new Error("sumMatrices: nothing to sum");
   const out = Matrix.zeros(ms[0].rows, ms[0].cols, ms[0].dtype);
@@ -97,14 +103,20 @@ export function sumMatrices(ms: readonly Matrix[]): Matrix {
   return out;
 }
 
-/** The Frobenius norm √(Σ m_ij²). */
+/**
+ * The Frobenius norm √(Σ m_ij²).
+ * Used in lessons 05 and 08.
+ */
 export function frobeniusNorm(m: Matrix): number {
   let s = 0;
   for (let i = 0; i < m.data.length; i++) s += m.data[i] * m.data[i];
   return Math.sqrt(s);
 }
 
-/** max |a − b| over the entries of two equally shaped matrices. */
+/**
+ * max |a − b| over the entries of two equally shaped matrices.
+ * Used in lessons 05 and 08.
+ */
 export function maxAbsDifference(a: Matrix, b: Matrix): number {
   if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`maxAbsDifference: shapes [${a.rows}, ${a.cols}] and [${b.rows}, ${b.cols}] differ`);
   let m = 0;

@@ -38,7 +38,10 @@ export interface BidirectionalCache {
   backward: RecurrentForward<unknown>;
 }
 
-/** Two recurrent layers reading opposite directions, outputs concatenated per step. */
+/**
+ * Two recurrent layers reading opposite directions, outputs concatenated per step.
+ * Used in lesson 08.
+ */
 export class Bidirectional implements RecurrentLayer<BidirectionalCache> {
   readonly inputSize: number;
   /** Hf + Hb. */

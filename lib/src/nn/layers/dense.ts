@@ -21,7 +21,10 @@ export interface DenseForward<X extends Matrix | Sequence> {
   y: X;
 }
 
-/** y = x·W + b. */
+/**
+ * y = x·W + b.
+ * Used in lessons 03, 04, 05 and 08.
+ */
 export class Dense implements Module {
   /** Weights, [input, output]. */
   readonly W: Parameter;

@@ -27,7 +27,10 @@ export function checkIds(tensor: string, ids: ArrayLike<number>, vocabSize: numb
   return out;
 }
 
-/** One row per id, all zeros but a 1 in column id: [ids.length, vocabSize]. */
+/**
+ * One row per id, all zeros but a 1 in column id: [ids.length, vocabSize].
+ * Used in lessons 04 and 08.
+ */
 export function oneHot(ids: ArrayLike<number>, vocabSize: number, dtype: DType = "float32"): Matrix {
   const checked = checkIds("oneHot: ids", ids, vocabSize);
   const m = Matrix.zeros(checked.length, vocabSize, dtype);

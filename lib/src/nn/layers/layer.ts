@@ -11,12 +11,16 @@ import { Module, Parameter } from "../core/parameter";
 import { Sequence } from "../core/sequence";
 import { linalg } from "../compute/linalg";
 
-/** The state a recurrent layer carries from step to step (LSTM adds the cell `c`). */
+/**
+ * The state a recurrent layer carries from step to step (LSTM adds the cell `c`).
+ * Used in lessons 02, 03 and 08.
+ */
 export interface RecurrentState {
   h: Matrix;
   c?: Matrix;
 }
 
+/** Used in lesson 03. */
 export interface RecurrentForward<Cache> {
   /** Hidden state at every step, [T·B, hidden]. */
   h: Sequence;
@@ -35,6 +39,7 @@ export interface RecurrentBackward {
   dFirst: RecurrentState;
 }
 
+/** Used in lessons 03, 05 and 08. */
 export interface RecurrentLayer<Cache = unknown> extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;

@@ -90,6 +90,7 @@ export interface LSTMCache {
  * An LSTM layer over time-major sequences ({@link RecurrentLayer}). The state
  * is `{ h, c }`. The backward pass is written out by hand, step by step,
  * including the gradient along the cell: dc_{t−1} = dc_t ⊙ f_t (+ peephole terms).
+ * Used in lessons 03 (the gradient along the cell) and 05 (the cell).
  */
 export class LSTM implements RecurrentLayer<LSTMCache> {
   /** The variant, as constructed (see {@link LSTMOptions}). */

@@ -36,7 +36,10 @@ export interface RNNCache {
   h0: Matrix;
 }
 
-/** Vanilla tanh RNN: h_t = tanh(x_t·Wxh + h_{t−1}·Whh + bh). */
+/**
+ * Vanilla tanh RNN: h_t = tanh(x_t·Wxh + h_{t−1}·Whh + bh).
+ * Used in lessons 02, 03, 04, 05 and 08.
+ */
 export class RNN implements RecurrentLayer<RNNCache> {
   /** Input-to-hidden weights, [input, hidden]. */
   readonly Wxh: Parameter;

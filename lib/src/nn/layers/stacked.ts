@@ -68,7 +68,10 @@ export interface LayeredBackward extends RecurrentBackward {
   dFirst: LayeredState;
 }
 
-/** Recurrent layers stacked bottom to top, with optional skip connections. */
+/**
+ * Recurrent layers stacked bottom to top, with optional skip connections.
+ * Used in lesson 08.
+ */
 export class Stacked implements RecurrentLayer<StackedCache> {
   readonly inputSize: number;
   /** Width of the output: the top layer's hidden size, or Σ hidden_i with "concat". */

@@ -7,7 +7,10 @@ import { Matrix } from "../core/matrix";
 import { columnSums, sliceColumns } from "../core/ops";
 import { add, matmulAT, matmulBT } from "./ops";
 
-/** One gate's weights (or, with the same shapes, their gradients): z = x_t W_x + h_{t−1} W_h + b. */
+/**
+ * One gate's weights (or, with the same shapes, their gradients): z = x_t W_x + h_{t−1} W_h + b.
+ * Used in lesson 05.
+ */
 export interface GateWeights {
   /** W_x·, [input, hidden]. */
   Wx: Matrix;

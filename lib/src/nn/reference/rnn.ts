@@ -38,6 +38,7 @@ export interface ReferenceRNNForward {
  * The vanilla RNN of lesson 02, one step at a time. `ReferenceRNN.from(rnn)`
  * copies a fast {@link RNN}'s weights; forward and backward then give the
  * fast layer's numbers (the gradients are returned, not stored).
+ * Used in lesson 08.
  */
 export class ReferenceRNN {
   constructor(readonly weights: RNNWeights) {}

@@ -50,6 +50,7 @@ export function describeNonFinite(bad: NonFinite, field: "grad" | "value"): stri
  * ‖g‖₂ over every gradient of `params` taken as one vector. Returns NaN or
  * Infinity if some gradient element is not finite (use `findNonFinite` to
  * locate it).
+ * Used in lesson 04.
  */
 export function globalGradNorm(params: readonly Parameter[]): number {
   // Scaled by the largest |g| first, so that gradients that are huge but finite
@@ -96,6 +97,7 @@ function throwIfNonFinite(where: string, params: readonly Parameter[]): void {
  * the global norm becomes maxNorm and the direction is kept. Returns the norm
  * BEFORE clipping (plot it: spikes show where the cliffs are). Throws,
  * naming the parameter, if a gradient holds NaN or ±Infinity.
+ * Used in lessons 02, 03, 04, 05 and 08.
  */
 export function clipGradNorm(params: readonly Parameter[], maxNorm: number): number {
   checkThreshold("clipGradNorm", "maxNorm", maxNorm);
@@ -116,6 +118,7 @@ export function clipGradNorm(params: readonly Parameter[], maxNorm: number): num
  * Unlike norm clipping this changes the direction of the step (large
  * components shrink, small ones do not). Returns how many elements were
  * clamped. Throws, naming the parameter, if a gradient holds NaN or ±Infinity.
+ * Used in lesson 04.
  */
 export function clipGradValue(params: readonly Parameter[], maxValue: number): number {
   checkThreshold("clipGradValue", "maxValue", maxValue);

@@ -179,6 +179,7 @@ export function identity<T extends InitTarget>(target: T, scale = 1): T {
 /**
  * Rescales a square matrix in place so that ρ(W) = rho (W ← W·rho/ρ(W)):
  * below 1 gradients through time shrink, above 1 they can grow.
+ * Used in lesson 03.
  */
 export function scaleToSpectralRadius<T extends InitTarget>(target: T, rho: number): T {
   if (!(Number.isFinite(rho) && rho >= 0)) throw new Error(`scaleToSpectralRadius: rho must be a finite number >= 0, got ${rho}`);

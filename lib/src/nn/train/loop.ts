@@ -70,7 +70,10 @@ export function miniBatches(n: number, batchSize: number, rng: Random, options: 
 
 // ------------------------------------------------------------ history
 
-/** Everything recorded during training: one entry per completed step (index = step number). */
+/**
+ * Everything recorded during training: one entry per completed step (index = step number).
+ * Used in lesson 04.
+ */
 export interface TrainHistory {
   /** The loss returned by `step`. */
   trainLoss: number[];
@@ -152,6 +155,7 @@ export interface Divergence {
  * Thrown by `train` when the loss, a gradient, a weight or the validation
  * loss becomes NaN or ±Infinity, when a layer or a loss inside the step
  * meets one, or when the training loss explodes; its fields are a `Divergence`.
+ * Used in lesson 04.
  */
 export class TrainingDivergedError extends Error implements Divergence {
   override readonly name = "TrainingDivergedError";
@@ -271,6 +275,7 @@ export interface TrainOptions<B> {
  * ten-fold over 10 steps of uninterrupted growth). A `step` or `validate`
  * that returns something other than a number is a programming error: a
  * `TypeError` naming what it returned.
+ * Used in lesson 04.
  */
 export function train<B>(options: TrainOptions<B>): TrainHistory {
   const { optimizer, step, clipNorm, clipValue, schedule, validate, validateEvery, onProgress } = options;

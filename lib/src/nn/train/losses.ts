@@ -59,6 +59,7 @@ export interface CrossEntropyResult<X extends Matrix | Sequence> {
  * computed from the logits with log-sum-exp so that it never overflows.
  * Throws when a logit is NaN or ±Infinity (a `NonFiniteError`), and when
  * every row is masked or ignored unless `allowEmpty`.
+ * Used in lessons 02, 03, 04 and 08.
  */
 export function softmaxCrossEntropy(logits: Matrix, targets: ArrayLike<number>, options?: CrossEntropyOptions): CrossEntropyResult<Matrix>;
 export function softmaxCrossEntropy(logits: Sequence, targets: ArrayLike<number>, options?: CrossEntropyOptions): CrossEntropyResult<Sequence>;
@@ -132,7 +133,10 @@ export interface MeanSquaredErrorResult<X extends Matrix | Sequence> {
   dPrediction: X;
 }
 
-/** Mean squared error over all elements; target must have the prediction's shape, both finite and not empty. */
+/**
+ * Mean squared error over all elements; target must have the prediction's shape, both finite and not empty.
+ * Used in lesson 05.
+ */
 export function meanSquaredError(prediction: Matrix, target: Matrix): MeanSquaredErrorResult<Matrix>;
 export function meanSquaredError(prediction: Sequence, target: Matrix | Sequence): MeanSquaredErrorResult<Sequence>;
 export function meanSquaredError(

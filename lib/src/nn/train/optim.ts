@@ -90,7 +90,10 @@ export interface SGDOptions {
   learningRate: number;
 }
 
-/** Plain (stochastic) gradient descent: w ← w − η·g. */
+/**
+ * Plain (stochastic) gradient descent: w ← w − η·g.
+ * Used in lesson 04.
+ */
 export class SGD extends Optimizer {
   constructor(params: readonly Parameter[], options: SGDOptions) {
     super("SGD", params, options.learningRate);
@@ -167,6 +170,7 @@ export interface AdamOptions {
  * The moments start at zero, which biases them toward zero during the first
  * steps; dividing by 1 − βᵗ removes that bias. On the first step m̂ = g and
  * ŝ = g², so every weight moves by η·g/(|g| + ε) ≈ η·sign(g).
+ * Used in lessons 02, 03, 05 and 08.
  */
 export class Adam extends Optimizer {
   readonly beta1: number;
