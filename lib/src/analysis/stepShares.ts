@@ -50,6 +50,10 @@ export function inputWeightShares(layer: RNN | LSTM, x: Sequence, options: Input
   if (!(layer instanceof RNN) && !(layer instanceof LSTM)) {
     throw new Error(`${where}: the layer must be an nn.RNN or an nn.LSTM (the two with a reference cell that returns each step's gradients)`);
   }
+  // The gate-to-gate weights of full gate recurrence (lesson 06) carry gradient between steps that this walk does not follow.
+  if (layer.parameters().some((p) => p.name.endsWith(".Wa"))) {
+    throw new Error(`${where}: an LSTM with full gate recurrence (W_a) is not supported: its steps also pass gradient through the previous gates`);
+  }
   if (!(x instanceof Sequence)) throw new Error(`${where}: x must be a Sequence [T·B, input]`);
   if (x.features !== layer.inputSize) throw new Error(`${where}: x has ${x.features} features, the layer takes ${layer.inputSize}`);
   if (x.data.dtype !== layer.dtype) throw new Error(`${where}: x is ${x.data.dtype}, the layer ${layer.dtype}`);
