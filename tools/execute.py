@@ -103,7 +103,7 @@ def main():
     def on_cell_executed(cell, cell_index, execute_reply):
         if cell.cell_type != "code":
             return
-        emit("cell-done", index=cell_index, seconds=round(time.time() - started.get(cell_index, time.time()), 3))
+        emit("cell-done", index=cell_index, number=number(cell_index), seconds=round(time.time() - started.get(cell_index, time.time()), 3))
 
     client = NotebookClient(
         nb,
