@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import {
-  Matrix, Parameter, Sequence, RecurrentLayer, RecurrentState, gradCheck,
-  RNN, LSTM, LSTMOptions, GRU, GRUOptions, ReferenceRNN, ReferenceLSTM, ReferenceGRU, referenceOps,
+  Matrix, Parameter, Sequence, RecurrentLayer, gradCheck,
+  RNN, LSTM, LSTMOptions, LSTMLayerState, GateWeights, GRU, GRUOptions, ReferenceRNN, ReferenceLSTM, ReferenceGRU, referenceOps,
 } from "../lib/src/nn";
 import { Random } from "../lib/src";
 import { dot, expectGradCheck, randn, relDiff } from "./helpers";
@@ -19,12 +19,12 @@ function perturb(layer: RecurrentLayer, rng: Random): void {
 /** The name a parameter has in the fast layer, without its prefix ("lstm.Wx" → "Wx"). */
 const shortName = (p: Parameter): string => p.name.slice(p.name.lastIndexOf(".") + 1);
 
-/** What a reference run gives, in the fast layer's terms. */
+/** What a reference run gives, in the fast layer's terms (`a`: the gate activations of full gate recurrence). */
 interface ReferenceRun {
   h: Sequence;
-  last: RecurrentState;
+  last: LSTMLayerState;
   dx: Sequence;
-  dFirst: RecurrentState;
+  dFirst: LSTMLayerState;
   /** Parameter gradients in the fast layer's layout, by the fast layer's parameter names. */
   grads: Record<string, Matrix | undefined>;
 }
@@ -35,19 +35,31 @@ interface ReferenceRun {
  * outputs, last state, parameter gradients, input gradients and first-state
  * gradients to ~1e-12 (relative to the largest entry).
  */
-function expectSameAsFast(layer: RecurrentLayer, reference: (x: Sequence, first: RecurrentState, dh: Sequence, dLast: RecurrentState) => ReferenceRun, seed: number): void {
+function expectSameAsFast(layer: RecurrentLayer, reference: (x: Sequence, first: LSTMLayerState, dh: Sequence, dLast: LSTMLayerState) => ReferenceRun, seed: number): void {
   const rng = new Random(seed);
   perturb(layer, rng);
-  const hasCell = layer.initialState(1).c !== undefined;
+  const zero: LSTMLayerState = layer.initialState(1);
+  const hasCell = zero.c !== undefined, gateWidth = zero.a?.cols ?? 0;
   const x = new Sequence(T, B, randn(rng, T * B, I));
-  const first: RecurrentState = { h: randn(rng, B, H, "float64", 0.5), ...(hasCell ? { c: randn(rng, B, H) } : {}) };
+  const first: LSTMLayerState = {
+    h: randn(rng, B, H, "float64", 0.5),
+    ...(hasCell ? { c: randn(rng, B, H) } : {}),
+    ...(gateWidth ? { a: uniformMatrix(rng, B, gateWidth) } : {}),
+  };
   const dh = new Sequence(T, B, randn(rng, T * B, H));
-  const dLast: RecurrentState = { h: randn(rng, B, H), ...(hasCell ? { c: randn(rng, B, H) } : {}) };
+  const dLast: LSTMLayerState = { h: randn(rng, B, H), ...(hasCell ? { c: randn(rng, B, H) } : {}), ...(gateWidth ? { a: randn(rng, B, gateWidth) } : {}) };
 
   for (const p of layer.parameters()) p.zeroGrad();
   const fast = layer.forward(x, first);
   const fastBack = layer.backward(fast, dh, dLast);
   const ref = reference(x, first, dh, dLast);
+  if (gateWidth) {
+    const lastA = (fast.last as LSTMLayerState).a as Matrix, dFirstA = (fastBack.dFirst as LSTMLayerState).a as Matrix;
+    expect(relDiff(ref.last.a as Matrix, lastA), "last a").toBeLessThan(1e-12);
+    expect(relDiff(ref.dFirst.a as Matrix, dFirstA), "dFirst.a").toBeLessThan(1e-12);
+  } else {
+    expect(ref.last.a, "a reference without gate recurrence has no a").toBeUndefined();
+  }
 
   const tol = 1e-12;
   expect(relDiff(ref.h.data, fast.h.data), "h").toBeLessThan(tol);
@@ -67,6 +79,13 @@ function expectSameAsFast(layer: RecurrentLayer, reference: (x: Sequence, first:
   }
 }
 
+/** A rows x cols matrix of seeded uniform entries in (0, 1): gate activations. */
+function uniformMatrix(rng: Random, rows: number, cols: number): Matrix {
+  const m = Matrix.zeros(rows, cols, "float64");
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform();
+  return m;
+}
+
 /** Every matrix of a weight record (grouped by gate or not), with its path: "f.Wx", "pi", … */
 function leaves(record: object, prefix = ""): [string, Matrix][] {
   return Object.entries(record).flatMap(([key, value]): [string, Matrix][] => {
@@ -77,33 +96,37 @@ function leaves(record: object, prefix = ""): [string, Matrix][] {
 
 /**
  * A finite-difference check of ONE reference step: its weights (wrapped as
- * parameters that share their matrices), x_t, h_{t−1} and c_{t−1}, for the
- * loss L = Σ R_h ⊙ h_t + Σ R_c ⊙ c_t.
+ * parameters that share their matrices), x_t, h_{t−1}, c_{t−1} and, with
+ * `gateWidth` > 0 (full gate recurrence), a_{t−1}, for the loss
+ * L = Σ R_h ⊙ h_t + Σ R_c ⊙ c_t (+ Σ R_a ⊙ a_t).
  */
 function checkStep(
   weights: object,
-  step: (x: Matrix, hPrev: Matrix, cPrev: Matrix) => { h: Matrix; c?: Matrix },
-  stepBack: (x: Matrix, hPrev: Matrix, cPrev: Matrix, dh: Matrix, dc: Matrix) => { dx: Matrix; dhPrev: Matrix; dcPrev?: Matrix; grads: object },
+  step: (x: Matrix, hPrev: Matrix, cPrev: Matrix, aPrev?: Matrix) => { h: Matrix; c?: Matrix; a?: Matrix },
+  stepBack: (x: Matrix, hPrev: Matrix, cPrev: Matrix, dh: Matrix, dc: Matrix, aPrev?: Matrix, da?: Matrix) => { dx: Matrix; dhPrev: Matrix; dcPrev?: Matrix; daPrev?: Matrix; grads: object },
   hasCell: boolean,
   seed: number,
+  gateWidth = 0,
 ): void {
   const rng = new Random(seed);
   const params = leaves(weights).map(([name, m]) => new Parameter(name, m));
   const x = new Parameter("x", randn(rng, B, I)), hPrev = new Parameter("hPrev", randn(rng, B, H, "float64", 0.5));
   const cPrev = new Parameter("cPrev", randn(rng, B, H));
-  const Rh = randn(rng, B, H), Rc = randn(rng, B, H);
-  const inputs = [x, hPrev, ...(hasCell ? [cPrev] : [])];
+  const aPrev = gateWidth ? new Parameter("aPrev", uniformMatrix(rng, B, gateWidth)) : undefined;
+  const Rh = randn(rng, B, H), Rc = randn(rng, B, H), Ra = gateWidth ? randn(rng, B, gateWidth) : undefined;
+  const inputs = [x, hPrev, ...(hasCell ? [cPrev] : []), ...(aPrev ? [aPrev] : [])];
   const loss = (): number => {
-    const out = step(x.value, hPrev.value, cPrev.value);
-    return dot(out.h, Rh) + (out.c ? dot(out.c, Rc) : 0);
+    const out = step(x.value, hPrev.value, cPrev.value, aPrev?.value);
+    return dot(out.h, Rh) + (out.c ? dot(out.c, Rc) : 0) + (Ra ? dot(out.a as Matrix, Ra) : 0);
   };
   const backward = (): void => {
-    const back = stepBack(x.value, hPrev.value, cPrev.value, Rh, Rc);
+    const back = stepBack(x.value, hPrev.value, cPrev.value, Rh, Rc, aPrev?.value, Ra);
     const grads = new Map(leaves(back.grads));
     for (const p of params) p.grad.data.set((grads.get(p.name) as Matrix).data);
     x.grad.data.set(back.dx.data);
     hPrev.grad.data.set(back.dhPrev.data);
     if (back.dcPrev) cPrev.grad.data.set(back.dcPrev.data);
+    if (aPrev) aPrev.grad.data.set((back.daPrev as Matrix).data);
   };
   const all = [...params, ...inputs];
   expectGradCheck(all, gradCheck(all, loss, backward), 1e-6);
@@ -141,6 +164,18 @@ const lstmVariants: { label: string; options: Omit<LSTMOptions, "rng"> }[] = [
   { label: "no forget gate", options: { noForgetGate: true } },
   { label: "no forget gate with peepholes", options: { noForgetGate: true, peephole: true } },
   { label: "forgetBias 3", options: { forgetBias: 3 } },
+  // Greff et al.'s variants: each on its own, and on their "vanilla" cell (with peepholes).
+  { label: "no input gate (NIG)", options: { noInputGate: true } },
+  { label: "NIG with peepholes", options: { noInputGate: true, peephole: true } },
+  { label: "no output gate (NOG)", options: { noOutputGate: true } },
+  { label: "NOG with peepholes", options: { noOutputGate: true, peephole: true } },
+  { label: "no input activation (NIAF) with peepholes", options: { noInputActivation: true, peephole: true } },
+  { label: "no output activation (NOAF) with peepholes", options: { noOutputActivation: true, peephole: true } },
+  { label: "NIAF and NOAF", options: { noInputActivation: true, noOutputActivation: true } },
+  { label: "full gate recurrence (FGR)", options: { fullGateRecurrence: true } },
+  { label: "FGR with peepholes", options: { fullGateRecurrence: true, peephole: true } },
+  { label: "FGR with CIFG and peepholes", options: { fullGateRecurrence: true, coupledInputForget: true, peephole: true } },
+  { label: "FGR, NIG and NOG", options: { fullGateRecurrence: true, noInputGate: true, noOutputGate: true } },
 ];
 
 describe("ReferenceLSTM", () => {
@@ -149,7 +184,8 @@ describe("ReferenceLSTM", () => {
       const lstm = new LSTM(I, H, { ...options, rng: new Random(20 + k), dtype: "float64" });
       expectSameAsFast(lstm, (x, first, dh, dLast) => {
         const ref = ReferenceLSTM.from(lstm);
-        const f = ref.forward(x, { h: first.h, c: first.c as Matrix });
+        expect(ref.fullGateRecurrence).toBe(lstm.fullGateRecurrence);
+        const f = ref.forward(x, { h: first.h, c: first.c as Matrix, ...(first.a ? { a: first.a } : {}) });
         const b = ref.backward(f, dh, dLast);
         return { h: f.h, last: f.last, dx: b.dx, dFirst: b.dFirst, grads: { ...ref.fuse(b.grads) } };
       }, 30 + k);
@@ -159,11 +195,12 @@ describe("ReferenceLSTM", () => {
       const lstm = new LSTM(I, H, { ...options, rng: new Random(40 + k), dtype: "float64" });
       perturb(lstm, new Random(50 + k));
       const ref = ReferenceLSTM.from(lstm);
+      const state = (hPrev: Matrix, cPrev: Matrix, aPrev?: Matrix) => ({ h: hPrev, c: cPrev, ...(aPrev ? { a: aPrev } : {}) });
       checkStep(
         ref.weights,
-        (x, hPrev, cPrev) => ref.stepForward(x, { h: hPrev, c: cPrev }),
-        (x, hPrev, cPrev, dh, dc) => ref.stepBackward(dh, dc, ref.stepForward(x, { h: hPrev, c: cPrev }).cache),
-        true, 60 + k,
+        (x, hPrev, cPrev, aPrev) => ref.stepForward(x, state(hPrev, cPrev, aPrev)),
+        (x, hPrev, cPrev, dh, dc, aPrev, da) => ref.stepBackward(dh, dc, ref.stepForward(x, state(hPrev, cPrev, aPrev)).cache, da),
+        true, 60 + k, ref.gateStateSize,
       );
     });
   });
@@ -178,13 +215,37 @@ describe("ReferenceLSTM", () => {
     expect([noForget.weights.i?.Wx.rows, noForget.weights.i?.Wx.cols]).toEqual([I, H]);
   });
 
+  it("reads the variant from the fast layer: NIG and CIFG both lack i's weights, the options tell them apart; NOG has no o; FGR slices W_a by gate", () => {
+    const nig = ReferenceLSTM.from(new LSTM(I, H, { noInputGate: true, rng: new Random(5), dtype: "float64" }));
+    expect([nig.weights.i, nig.coupledInputForget]).toEqual([undefined, false]);
+    const cifg = ReferenceLSTM.from(new LSTM(I, H, { coupledInputForget: true, rng: new Random(5), dtype: "float64" }));
+    expect([cifg.weights.i, cifg.coupledInputForget]).toEqual([undefined, true]);
+    const x = Matrix.from([[0.5, -1, 2]], "float64"), prev = { h: Matrix.zeros(1, H, "float64"), c: Matrix.zeros(1, H, "float64") };
+    expect(Array.from(nig.stepForward(x, prev).cache.i.data)).toEqual(new Array(H).fill(1));
+    const cifgStep = cifg.stepForward(x, prev).cache;
+    Array.from(cifgStep.i.data).forEach((v, j) => expect(v).toBe(1 - cifgStep.f.data[j]));
+    const nog = ReferenceLSTM.from(new LSTM(I, H, { noOutputGate: true, rng: new Random(5), dtype: "float64" }));
+    expect(nog.weights.o).toBeUndefined();
+    const fgrLayer = new LSTM(I, H, { fullGateRecurrence: true, noOutputGate: true, rng: new Random(5), dtype: "float64" });
+    const fgr = ReferenceLSTM.from(fgrLayer);
+    expect([fgr.weights.i?.Wa?.rows, fgr.weights.i?.Wa?.cols, fgr.weights.f?.Wa?.cols, fgr.gateStateSize]).toEqual([2 * H, H, H, 2 * H]);
+    expect(fgr.weights.f?.Wa?.get(1, 2)).toBe(fgrLayer.Wa?.value.get(1, H + 2));
+    expect(() => new ReferenceLSTM(fgr.weights, { noInputGate: true, coupledInputForget: true })).toThrow(/coupledInputForget and noInputGate conflict/);
+    expect(() => new ReferenceLSTM(ReferenceLSTM.from(new LSTM(I, H, { rng: new Random(5) })).weights, { noInputGate: true })).toThrow(
+      /the weights have an input gate, but the options say noInputGate/,
+    );
+    expect(() => new ReferenceLSTM({ ...fgr.weights, f: { ...(fgr.weights.f as GateWeights) , Wa: undefined } })).toThrow(/every gate \(i, f, o\) it has needs its W_a/);
+    expect(() => fgr.stepForward(x, prev)).toThrow(/the state needs the previous gate activations a, \[1, 10\]/);
+    expect(() => nig.stepForward(x, { ...prev, a: Matrix.zeros(1, 10, "float64") })).toThrow(/this cell has no full gate recurrence/);
+  });
+
   it("copies the weights: training the fast layer afterwards leaves the reference as it was", () => {
     const lstm = new LSTM(I, H, { rng: new Random(6), dtype: "float64" });
     const ref = ReferenceLSTM.from(lstm);
-    const before = ref.weights.o.Wx.get(0, 0);
+    const before = ref.weights.o?.Wx.get(0, 0);
     lstm.Wx.value.data.fill(7);
-    expect(ref.weights.o.Wx.get(0, 0)).toBe(before);
-    expect(ReferenceLSTM.from(lstm).weights.o.Wx.get(0, 0)).toBe(7);
+    expect(ref.weights.o?.Wx.get(0, 0)).toBe(before);
+    expect(ReferenceLSTM.from(lstm).weights.o?.Wx.get(0, 0)).toBe(7);
   });
 
   it("follows a float32 fast LSTM to float32 accuracy (the fast one uses approximate σ and tanh)", () => {

@@ -12,9 +12,9 @@
 export { ReferenceRNN } from "./rnn";
 export type { RNNWeights, RNNStepCache, ReferenceRNNForward } from "./rnn";
 
-/** Lessons 05 (the LSTM cell) and 06 (peepholes, CIFG, no forget gate), beside the fast {@link LSTM}. */
+/** Lessons 05 (the LSTM cell) and 06 (the variants of Greff et al.: NIG, NFG, NOG, NIAF, NOAF, peepholes, CIFG, FGR), beside the fast {@link LSTM}. */
 export { ReferenceLSTM } from "./lstm";
-export type { LSTMWeights, LSTMState, LSTMStepCache, ReferenceLSTMForward, FusedLSTMGradients } from "./lstm";
+export type { LSTMWeights, LSTMGateWeights, ReferenceLSTMOptions, LSTMState, LSTMStepCache, ReferenceLSTMForward, FusedLSTMGradients } from "./lstm";
 
 /** Lesson 07: the GRU, reset gate after (cuDNN, PyTorch) or before (Cho et al. 2014) the recurrent product, beside the fast {@link GRU}. */
 export { ReferenceGRU } from "./gru";
