@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { ROOT, realPath, isInside } from "../jupyter.mjs";
 import { readNotebook, formatNotebook, NotebookError } from "../notebooks.mjs";
 import { studentEdition } from "./notebook.mjs";
+import { courseLessons, LessonListError } from "../lessons.mjs";
 import { helpText, isParseArgsError } from "../cli.mjs";
 
 class UsageError extends Error {}
@@ -26,7 +27,9 @@ const NOTEBOOKS = path.join(ROOT, "notebooks");
  * @param {string} sourceDir
  */
 export function selectSources(names, sourceDir) {
-  const listed = () => readdirSync(sourceDir).filter((f) => f.endsWith(".ipynb")).sort();
+  // In the course's own folder only its lessons (never a scratch notebook saved beside them).
+  const listed = () =>
+    realPath(sourceDir) === realPath(NOTEBOOKS) ? courseLessons(sourceDir).lessons : readdirSync(sourceDir).filter((f) => f.endsWith(".ipynb")).sort();
   if (names.length === 0) {
     if (!existsSync(sourceDir)) throw new UsageError(`no folder ${sourceDir}`);
     return listed().map((f) => path.join(sourceDir, f));
@@ -96,7 +99,7 @@ function main(argv) {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof UsageError || e instanceof NotebookError || isParseArgsError(e)) {
+  if (e instanceof UsageError || e instanceof NotebookError || e instanceof LessonListError || isParseArgsError(e)) {
     console.error(`npm run student: ${e.message}`);
     process.exitCode = 2;
   } else {
