@@ -17,7 +17,7 @@ import {
 } from "../lib/src/plot";
 import { formatDuration, LiveLossCurve, LiveTarget, ProgressBar } from "../lib/src/plot/live";
 import { logTicks } from "../lib/src/plot/axes";
-import { figureBundle, LIBRARY_MARKER, MimeBundle } from "../lib/src/plot/display";
+import { figureBundle, LIBRARY_MARKER, MimeBundle, PLOTLY_ASSETS, reloadLibrary, roundNumbers } from "../lib/src/plot/display";
 import { Figure, Json, PLOTLY_MIME, Trace } from "../lib/src/plot/figure";
 
 type Obj = { [key: string]: Json };
@@ -553,6 +553,84 @@ describe("figures are plain JSON", () => {
     expect(bundle["text/plain"]).toBe("<Figure: loss>");
     expect(String(bundle["text/html"])).not.toContain(LIBRARY_MARKER);
     expect(String(bundle["text/html"])).toContain('"held-out"');
+  });
+});
+
+describe("figures saved in a notebook", () => {
+  it("keep numbers to 6 significant digits, integers and strings as they are", () => {
+    expect(roundNumbers([0.123456789, 123456.789, 1.23456789e-40, -2.5, 7, 1e21, "0.123456789", null, true])).toEqual([
+      0.123457, 123457, 1.23457e-40, -2.5, 7, 1e21, "0.123456789", null, true,
+    ]);
+    expect(roundNumbers({ a: { b: [Math.PI] } })).toEqual({ a: { b: [3.14159] } });
+  });
+
+  it("carry no plotly.js, and hold each number in about half the bytes of a float64", () => {
+    const x = Array.from({ length: 1000 }, (_, i) => i);
+    const fig = lines({ title: "sines", series: [{ name: "a", x, y: x.map(Math.sin) }, { name: "b", x, y: x.map(Math.cos) }] });
+    const bundle = figureBundle(fig);
+    const html = String(bundle["text/html"]);
+    expect(html).not.toContain(LIBRARY_MARKER);
+    const full = JSON.stringify({ data: fig.data, layout: fig.layout }).length;
+    const saved = JSON.stringify(bundle[PLOTLY_MIME]).length;
+    expect(saved).toBeLessThan(0.6 * full);
+    // The figure twice (plotly's JSON and the HTML that draws it), plus the loader's few kB.
+    expect(JSON.stringify(bundle).length).toBeLessThan(2 * saved + 4000);
+    expect(JSON.stringify(bundle).length).toBeLessThan(80_000);
+  });
+
+  it("carry plotly.js inline in the one figure after reloadLibrary()", () => {
+    reloadLibrary();
+    expect(String(figureBundle(twoSeries())["text/html"])).toContain(LIBRARY_MARKER);
+    expect(String(figureBundle(twoSeries())["text/html"])).not.toContain(LIBRARY_MARKER);
+  });
+});
+
+/**
+ * Runs the script of a figure's HTML in a stand-in page: classic Notebook's
+ * <body data-base-url>, a `fetch` that serves only `served` (with a plotly.js
+ * stand-in that records what it draws), and the figure's element.
+ */
+async function drawInPage(bundles: MimeBundle[], served: string[], win: { Plotly?: unknown } = {}) {
+  const fetched: string[] = [];
+  const elements: { [id: string]: { innerHTML: string; drawn?: number; insertAdjacentHTML: (where: string, html: string) => void } } = {};
+  const doc = {
+    body: { getAttribute: (name: string) => (name === "data-base-url" ? "/base/" : null) },
+    getElementById: (id: string) =>
+      id.startsWith("rnn-course-fig-") ? (elements[id] ??= { innerHTML: "", insertAdjacentHTML(_w: string, html: string) { this.innerHTML += html; } }) : null,
+  };
+  const fetch = async (url: string) => {
+    fetched.push(url);
+    const ok = served.some((s) => url === "/base/" + s);
+    return { ok, status: ok ? 200 : 404, text: async () => "this.Plotly = { newPlot: function (el, data) { el.drawn = data.length; } };" };
+  };
+  for (const b of bundles) {
+    const script = [...String(b["text/html"]).matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]).join("\n");
+    new Function("window", "document", "fetch", script)(win, doc, fetch);
+  }
+  for (let i = 0; i < 20; i++) await Promise.resolve(); // let the fetches settle
+  await new Promise((r) => setTimeout(r, 10));
+  return { fetched, elements: Object.values(elements) };
+}
+
+describe("a figure in a live Jupyter page", () => {
+  it("loads plotly.js once per page from the first route the server has, then draws every figure", async () => {
+    const { fetched, elements } = await drawInPage([figureBundle(twoSeries()), figureBundle(twoSeries())], [PLOTLY_ASSETS[1].url]);
+    expect(fetched).toEqual(["/base/nbextensions/rnn-course/plotly.min.js", "/base/lab/extensions/rnn-course/static/plotly.min.js"]);
+    expect(elements.map((e) => e.drawn)).toEqual([2, 2]);
+  });
+
+  it("uses the page's plotly.js when it has one, fetching nothing", async () => {
+    let drawn = 0;
+    const { fetched } = await drawInPage([figureBundle(twoSeries())], [], { Plotly: { newPlot: () => void drawn++ } });
+    expect(fetched).toEqual([]);
+    expect(drawn).toBe(1);
+  });
+
+  it("says what to do when the server has no plotly.js", async () => {
+    const { fetched, elements } = await drawInPage([figureBundle(twoSeries())], []);
+    expect(fetched).toHaveLength(2);
+    expect(elements[0].drawn).toBeUndefined();
+    expect(elements[0].innerHTML).toMatch(/plotly\.js could not be loaded .*npm run lab.*plot\.reloadLibrary\(\)/);
   });
 });
 

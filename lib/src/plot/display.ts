@@ -5,14 +5,21 @@
  *   - `application/vnd.plotly.v1+json`: the figure itself (read by plotly's
  *     JupyterLab extension where installed, and by the course runner, which
  *     renders it to PNG);
- *   - `text/html`: a div and a script that draws it with plotly.js. The first
- *     figure of a kernel session carries the plotly.js library inline, so the
- *     notebook needs no network and its HTML export works offline;
+ *   - `text/html`: a div and a script that draws it with plotly.js;
  *   - `text/plain`: a one-line description.
- * The course runner rebuilds these bundles in executed notebooks: it adds
- * `image/png` (rendered in headless Chromium) and puts the same image inside
- * the div, so viewers that run no script (GitHub, an untrusted notebook) show
- * a picture, and it makes the first figure of each notebook carry plotly.js.
+ * Numbers in the figure are kept to 6 significant digits: far finer than a
+ * plot can show, and a third of the bytes of a float64 printed in full.
+ *
+ * In a live session no figure carries plotly.js (4.8 MB): the script of each
+ * figure loads it once per page from the Jupyter server, where `npm run lab`
+ * puts it (PLOTLY_ASSETS), so a saved notebook holds only its figures. Where
+ * the server does not have it, the figure says so and `plot.reloadLibrary()`
+ * puts plotly.js inline into the next figure instead. The course runner
+ * rebuilds the bundles of executed notebooks: it adds `image/png` (rendered in
+ * headless Chromium) and puts the same image inside the div, so viewers that
+ * run no script (GitHub, an untrusted notebook) show a picture, and it makes
+ * the first figure of each notebook carry plotly.js inline, so an HTML export
+ * works offline on its own.
  */
 import * as fs from "fs";
 import { Figure, Json, PLOTLY_MIME } from "./figure";
@@ -23,11 +30,32 @@ export type MimeBundle = { [mime: string]: string | Json };
 /** Marks an output whose only job is to load plotly.js into the page. */
 export const LIBRARY_MARKER = 'data-rnn-course="plotly-library"';
 
-let libraryEmbedded = false;
+/**
+ * Where the course's Jupyter serves plotly.js: `file` below the project's
+ * Jupyter data folder (`jupyter/`, on JUPYTER_PATH), where `npm run lab`
+ * copies it; `url` below the server's base URL. The first is classic
+ * Notebook's nbextensions route, the second JupyterLab's (and Notebook 7's)
+ * route for extension files; a figure tries them in this order.
+ */
+export const PLOTLY_ASSETS: ReadonlyArray<{ file: string; url: string }> = [
+  { file: "nbextensions/rnn-course/plotly.min.js", url: "nbextensions/rnn-course/plotly.min.js" },
+  { file: "labextensions/rnn-course/static/plotly.min.js", url: "lab/extensions/rnn-course/static/plotly.min.js" },
+];
+
+/** Significant digits kept of every number in a figure. */
+export const FIGURE_DIGITS = 6;
+
+/** Set by reloadLibrary(): the next figure carries plotly.js inline. */
+let inlineNext = false;
 let figureCounter = 0;
 
+/** The path of plotly.js in this installation (what `npm run lab` copies to PLOTLY_ASSETS). */
+export function plotlyLibraryFile(): string {
+  return require.resolve("plotly.js-dist-min/plotly.min.js");
+}
+
 function plotlyLibrarySource(): string {
-  const file = require.resolve("plotly.js-dist-min/plotly.min.js");
+  const file = plotlyLibraryFile();
   // Hide AMD/CommonJS loaders (classic Notebook ships require.js) so the
   // bundle always defines window.Plotly, and keep "</script" out of the page.
   return (
@@ -51,8 +79,57 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
+/**
+ * A copy of a JSON value with every non-integer number rounded to `digits`
+ * significant digits (integers, strings and the structure stay as they are).
+ */
+export function roundNumbers(value: Json, digits = FIGURE_DIGITS): Json {
+  if (typeof value === "number") return Number.isInteger(value) ? value : Number(value.toPrecision(digits));
+  if (Array.isArray(value)) return value.map((v) => roundNumbers(v, digits));
+  if (value !== null && typeof value === "object") {
+    const out: { [key: string]: Json } = {};
+    for (const [k, v] of Object.entries(value)) out[k] = roundNumbers(v, digits);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The script, shared by every figure, that gives a callback plotly.js: the
+ * page's own when one was loaded (inline by an earlier figure, or by the page
+ * itself: an HTML export, the course site), else fetched once per page from the
+ * Jupyter server (PLOTLY_ASSETS, below the base URL that classic Notebook puts
+ * on <body> and JupyterLab in its page config). The library is evaluated with
+ * `define`, `module` and `exports` hidden, so it defines window.Plotly even in
+ * classic Notebook, which has require.js.
+ */
+const LOADER = `function withPlotly(done, fail) {
+  if (window.Plotly) { done(window.Plotly); return; }
+  if (!window.rnnCoursePlotly) {
+    window.rnnCoursePlotly = new Promise(function (resolve, reject) {
+      var base = document.body.getAttribute("data-base-url");
+      var config = document.getElementById("jupyter-config-data");
+      if (!base && config) { try { base = JSON.parse(config.textContent).baseUrl; } catch (e) {} }
+      base = (base || "/").replace(/\\/?$/, "/");
+      var urls = ${JSON.stringify(PLOTLY_ASSETS.map((a) => a.url))};
+      (function next(i) {
+        if (i === urls.length) { reject(new Error("not served at " + base + urls.join(" or " + base))); return; }
+        fetch(base + urls[i], { credentials: "same-origin" })
+          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+          .then(function (code) {
+            if (!window.Plotly) new Function("define", "module", "exports", code).call(window);
+            if (!window.Plotly) throw new Error("no window.Plotly");
+            resolve(window.Plotly);
+          })
+          .catch(function () { next(i + 1); });
+      })(0);
+    });
+  }
+  window.rnnCoursePlotly.then(done, fail);
+}`;
+
 export interface BundleOptions {
-  /** Put plotly.js inline (default: only in the first figure of the session). */
+  /** Put plotly.js inline (default: only after reloadLibrary(), in the next figure). */
   includeLibrary?: boolean;
   /** Height of the plot area in pixels (default: layout.height, else 450). */
   height?: number;
@@ -66,26 +143,21 @@ function libraryScript(): string {
 
 /** Builds the MIME bundle for a figure (exported for the runner's tests). */
 export function figureBundle(fig: Figure, options: BundleOptions = {}): MimeBundle {
-  const includeLibrary = options.includeLibrary ?? !libraryEmbedded;
-  if (includeLibrary) libraryEmbedded = true;
+  const includeLibrary = options.includeLibrary ?? inlineNext;
+  if (includeLibrary) inlineNext = false;
   const id = `rnn-course-fig-${process.pid}-${++figureCounter}`;
   const layoutHeight = typeof fig.layout.height === "number" ? fig.layout.height : undefined;
   const height = options.height ?? layoutHeight ?? 450;
   const config = { responsive: true, displaylogo: false, ...fig.config };
-  const spec = { data: fig.data, layout: fig.layout, config };
+  const spec = roundNumbers({ data: fig.data, layout: fig.layout, config } as unknown as Json);
   const draw = `(function () {
   var el = document.getElementById(${scriptJson(id)});
   var fig = ${scriptJson(spec)};
-  function draw() { el.innerHTML = ""; window.Plotly.newPlot(el, fig.data, fig.layout, fig.config); }
-  if (window.Plotly) { draw(); return; }
-  var tries = 0;
-  var timer = setInterval(function () {
-    if (window.Plotly) { clearInterval(timer); draw(); }
-    else if (++tries > 100) {
-      clearInterval(timer);
-      el.insertAdjacentHTML("beforeend", "<p>plotly.js is not loaded in this page (was it reloaded?). Run <code>plot.reloadLibrary()</code> and this cell again.</p>");
-    }
-  }, 100);
+  ${LOADER}
+  withPlotly(function (Plotly) { el.innerHTML = ""; Plotly.newPlot(el, fig.data, fig.layout, fig.config); }, function (e) {
+    el.insertAdjacentHTML("beforeend", "<p>plotly.js could not be loaded (" + String(e && e.message).replace(/</g, "&lt;") +
+      "): start Jupyter with <code>npm run lab</code>, or run <code>plot.reloadLibrary()</code> and this cell again to put plotly.js into the notebook.</p>");
+  });
 })();`;
   const image = options.staticPng
     ? `<img alt="${figureTitle(fig).replace(/"/g, "&quot;")}" style="max-width:100%" src="data:image/png;base64,${options.staticPng}">`
@@ -95,7 +167,7 @@ export function figureBundle(fig: Figure, options: BundleOptions = {}): MimeBund
     (includeLibrary ? libraryScript() : "") +
     `<script type="text/javascript">${draw}</script>`;
   const bundle: MimeBundle = {
-    [PLOTLY_MIME]: spec as unknown as Json,
+    [PLOTLY_MIME]: spec,
     "text/html": html,
     "text/plain": `<Figure: ${figureTitle(fig)}>`,
   };
@@ -104,18 +176,23 @@ export function figureBundle(fig: Figure, options: BundleOptions = {}): MimeBund
 }
 
 /**
- * Loads plotly.js into the page once per kernel session, as its own small
- * output (used before a live figure, whose output is replaced on update).
+ * Loads plotly.js into the page as its own small output when reloadLibrary()
+ * asked for it inline (used before a live figure, whose output is replaced on
+ * update); otherwise the live figure's own script loads it from the server.
  */
 export function ensureLibrary(): void {
-  if (libraryEmbedded || !inNotebook()) return;
-  libraryEmbedded = true;
+  if (!inlineNext || !inNotebook()) return;
+  inlineNext = false;
   displayBundle({ "text/html": libraryScript(), "text/plain": "" });
 }
 
-/** Makes the next figure carry plotly.js again (after a browser reload). */
+/**
+ * Makes the next figure carry plotly.js inline: for a page that cannot load
+ * it from the Jupyter server (a Jupyter started without the course's
+ * JUPYTER_PATH), as the message under such a figure says.
+ */
 export function reloadLibrary(): void {
-  libraryEmbedded = false;
+  inlineNext = true;
 }
 
 type WriteDisplayData = (
