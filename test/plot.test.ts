@@ -17,7 +17,7 @@ import {
 } from "../lib/src/plot";
 import { formatDuration, LiveLossCurve, LiveTarget, ProgressBar } from "../lib/src/plot/live";
 import { logTicks } from "../lib/src/plot/axes";
-import { figureBundle, LIBRARY_MARKER, MimeBundle, PLOTLY_ASSETS, reloadLibrary, roundNumbers } from "../lib/src/plot/display";
+import { figureBundle, LIBRARY_MARKER, LIVE_ENV, MimeBundle, packArray, PLOTLY_ASSETS, reloadLibrary, roundNumbers } from "../lib/src/plot/display";
 import { Figure, Json, PLOTLY_MIME, Trace } from "../lib/src/plot/figure";
 
 type Obj = { [key: string]: Json };
@@ -564,18 +564,57 @@ describe("figures saved in a notebook", () => {
     expect(roundNumbers({ a: { b: [Math.PI] } })).toEqual({ a: { b: [3.14159] } });
   });
 
-  it("carry no plotly.js, and hold each number in about half the bytes of a float64", () => {
+  it("pack long arrays of numbers as plotly's typed arrays: int32, float32, float64 where float32 would lose the value", () => {
+    const decode = (spec: Json, type: typeof Int32Array | typeof Float32Array | typeof Float64Array) => {
+      const bytes = Buffer.from(String(o(spec).bdata), "base64");
+      return Array.from(new type(bytes.buffer, bytes.byteOffset, bytes.byteLength / type.BYTES_PER_ELEMENT));
+    };
+    const steps = Array.from({ length: 16 }, (_, i) => i * 1000);
+    expect(o(packArray(steps)).dtype).toBe("i4");
+    expect(decode(packArray(steps), Int32Array)).toEqual(steps);
+    const halves = steps.map((s) => s / 1024 + 0.5); // exact in float32
+    expect(o(packArray(halves)).dtype).toBe("f4");
+    expect(decode(packArray(halves), Float32Array)).toEqual(halves);
+    // 4 bytes a number, in base64: 16 numbers are 64 bytes, 88 characters.
+    expect(String(o(packArray(halves)).bdata)).toHaveLength(88);
+    const tiny = [...halves.slice(1), 3e-41];
+    expect(o(packArray(tiny)).dtype).toBe("f8");
+    expect(decode(packArray(tiny), Float64Array)).toEqual(tiny);
+    const grid = [halves, halves.map((v) => -v)];
+    expect(o(packArray(grid))).toMatchObject({ dtype: "f4", shape: "2,16" });
+    expect(decode(packArray(grid), Float32Array)).toEqual(grid.flat());
+    // Left as they are: short arrays, gaps (null, NaN), ragged rows, strings.
+    for (const keep of [steps.slice(0, 15), [...steps.slice(1), null], [...halves.slice(1), NaN], [halves, halves.slice(1)], steps.map(String)]) {
+      expect(packArray(keep as Json)).toBe(keep);
+    }
+  });
+
+  it("carry no plotly.js, and about 5 bytes a number in each copy of the figure", () => {
     const x = Array.from({ length: 1000 }, (_, i) => i);
     const fig = lines({ title: "sines", series: [{ name: "a", x, y: x.map(Math.sin) }, { name: "b", x, y: x.map(Math.cos) }] });
     const bundle = figureBundle(fig);
     const html = String(bundle["text/html"]);
     expect(html).not.toContain(LIBRARY_MARKER);
-    const full = JSON.stringify({ data: fig.data, layout: fig.layout }).length;
-    const saved = JSON.stringify(bundle[PLOTLY_MIME]).length;
-    expect(saved).toBeLessThan(0.6 * full);
-    // The figure twice (plotly's JSON and the HTML that draws it), plus the loader's few kB.
-    expect(JSON.stringify(bundle).length).toBeLessThan(2 * saved + 4000);
-    expect(JSON.stringify(bundle).length).toBeLessThan(80_000);
+    const traces = o(bundle[PLOTLY_MIME] as Json).data as Json[];
+    // 1000 float32 (4000 bytes) in base64: 4 * ceil(4000 / 3) = 5336 characters.
+    expect(traces.map((t) => String(o(o(t).y).bdata).length)).toEqual([5336, 5336]);
+    expect(html).toContain(String(o(traces[0]).y && o(o(traces[0]).y).bdata));
+    // Four arrays of 1000 numbers (x as int32, y as float32) in each of the two copies, plus layout and the loader.
+    expect(JSON.stringify(bundle).length).toBeLessThan(2 * 4 * 5336 + 12_000);
+  });
+
+  it("in a session npm run lab started, send the figure once: in the HTML, without the JSON part", () => {
+    const before = process.env[LIVE_ENV];
+    process.env[LIVE_ENV] = "1";
+    try {
+      const live = figureBundle(twoSeries());
+      expect(Object.keys(live).sort()).toEqual(["text/html", "text/plain"]);
+      expect(String(live["text/html"])).toContain('"held-out"');
+    } finally {
+      if (before === undefined) delete process.env[LIVE_ENV];
+      else process.env[LIVE_ENV] = before;
+    }
+    expect(Object.keys(figureBundle(twoSeries())).sort()).toEqual([PLOTLY_MIME, "text/html", "text/plain"]);
   });
 
   it("carry plotly.js inline in the one figure after reloadLibrary()", () => {

@@ -451,7 +451,8 @@ async function main() {
   );
   const uid = process.getuid ? process.getuid() : null;
   if (uid === 0) console.log("Running as root: passing --allow-root to Jupyter.");
-  const child = spawn(python, jupyterArgs({ app, dir, uid, extra: args.extra }), { stdio: "inherit", env: jupyterEnv() });
+  // The kernels inherit the server's environment: LIVE_ENV makes figures send their data once, in the HTML.
+  const child = spawn(python, jupyterArgs({ app, dir, uid, extra: args.extra }), { stdio: "inherit", env: jupyterEnv({ [plot.LIVE_ENV]: "1" }) });
   return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
 }
 

@@ -7,8 +7,16 @@
  *     renders it to PNG);
  *   - `text/html`: a div and a script that draws it with plotly.js;
  *   - `text/plain`: a one-line description.
- * Numbers in the figure are kept to 6 significant digits: far finer than a
- * plot can show, and a third of the bytes of a float64 printed in full.
+ * Long numeric arrays of the traces (x, y, z) travel as plotly's typed-array
+ * specs (`{dtype, bdata, shape}`: float32 in base64, about 5 bytes a number,
+ * one string however the notebook is indented); other numbers are kept to 6
+ * significant digits. Both are far finer than a plot can show.
+ *
+ * In a session `npm run lab` started (RNN_COURSE_LIVE=1 in the kernel's
+ * environment) the figure's data is sent once, in the HTML: the JSON part
+ * is left out, as nothing in the page reads it, and a saved notebook holds
+ * each figure once. Elsewhere (the course runner, which renders the JSON
+ * part to PNG) the bundle has all three parts.
  *
  * In a live session no figure carries plotly.js (4.8 MB): the script of each
  * figure loads it once per page from the Jupyter server, where `npm run lab`
@@ -44,6 +52,55 @@ export const PLOTLY_ASSETS: ReadonlyArray<{ file: string; url: string }> = [
 
 /** Significant digits kept of every number in a figure. */
 export const FIGURE_DIGITS = 6;
+
+/** Arrays shorter than this stay plain JSON (a typed-array spec saves nothing on them). */
+export const PACK_MIN_LENGTH = 16;
+
+/** Set by `npm run lab` in the environment of the Jupyter server, hence of its kernels. */
+export const LIVE_ENV = "RNN_COURSE_LIVE";
+
+type TypedArraySpec = { dtype: "i4" | "f4" | "f8"; bdata: string; shape?: string };
+
+/**
+ * A long array of finite numbers (or a rectangular array of such rows) as
+ * plotly's typed-array spec: int32 when every value is an integer that fits,
+ * float32 when every non-zero magnitude lies within 1e-30..1e30 (float32
+ * keeps 7 significant digits there), else float64 (a gradient of 1e-41 on a
+ * log axis must not become 0). Anything else is returned as it is.
+ */
+export function packArray(values: Json): Json {
+  if (!Array.isArray(values) || values.length === 0) return values;
+  const rows = Array.isArray(values[0]) ? (values as Json[][]) : null;
+  if (rows && !rows.every((r) => Array.isArray(r) && r.length === rows[0].length)) return values;
+  const flat = rows ? rows.flat() : values;
+  if (flat.length < PACK_MIN_LENGTH || !flat.every((v) => typeof v === "number" && Number.isFinite(v))) return values;
+  const numbers = flat as number[];
+  let spec: TypedArraySpec;
+  if (numbers.every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31)) {
+    spec = { dtype: "i4", bdata: base64(Int32Array.from(numbers)) };
+  } else if (numbers.every((v) => v === 0 || (Math.abs(v) > 1e-30 && Math.abs(v) < 1e30))) {
+    spec = { dtype: "f4", bdata: base64(Float32Array.from(numbers)) };
+  } else {
+    spec = { dtype: "f8", bdata: base64(Float64Array.from(numbers)) };
+  }
+  if (rows) spec.shape = `${rows.length},${rows[0].length}`;
+  return spec;
+}
+
+/** The bytes of a typed array in base64 (little-endian, as every browser that runs plotly.js). */
+function base64(a: Int32Array | Float32Array | Float64Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+}
+
+/** The traces with their x, y and z arrays packed (packArray). */
+function packTraces(data: Json[]): Json[] {
+  return data.map((trace) => {
+    if (trace === null || typeof trace !== "object" || Array.isArray(trace)) return trace;
+    const out: { [key: string]: Json } = { ...trace };
+    for (const key of ["x", "y", "z"]) if (key in out) out[key] = packArray(out[key]);
+    return out;
+  });
+}
 
 /** Set by reloadLibrary(): the next figure carries plotly.js inline. */
 let inlineNext = false;
@@ -135,6 +192,11 @@ export interface BundleOptions {
   height?: number;
   /** A PNG of the figure (base64), shown until a script draws the live plot. */
   staticPng?: string;
+  /**
+   * Include the figure as plotly's JSON (default: yes, except in a session
+   * `npm run lab` started, where the HTML carries the figure's only copy).
+   */
+  plotlyJson?: boolean;
 }
 
 function libraryScript(): string {
@@ -149,7 +211,8 @@ export function figureBundle(fig: Figure, options: BundleOptions = {}): MimeBund
   const layoutHeight = typeof fig.layout.height === "number" ? fig.layout.height : undefined;
   const height = options.height ?? layoutHeight ?? 450;
   const config = { responsive: true, displaylogo: false, ...fig.config };
-  const spec = roundNumbers({ data: fig.data, layout: fig.layout, config } as unknown as Json);
+  const spec = roundNumbers({ data: packTraces(fig.data as unknown as Json[]), layout: fig.layout, config } as unknown as Json);
+  const plotlyJson = options.plotlyJson ?? process.env[LIVE_ENV] !== "1";
   const draw = `(function () {
   var el = document.getElementById(${scriptJson(id)});
   var fig = ${scriptJson(spec)};
@@ -167,7 +230,7 @@ export function figureBundle(fig: Figure, options: BundleOptions = {}): MimeBund
     (includeLibrary ? libraryScript() : "") +
     `<script type="text/javascript">${draw}</script>`;
   const bundle: MimeBundle = {
-    [PLOTLY_MIME]: spec,
+    ...(plotlyJson ? { [PLOTLY_MIME]: spec } : {}),
     "text/html": html,
     "text/plain": `<Figure: ${figureTitle(fig)}>`,
   };

@@ -1,5 +1,5 @@
 export * from "./figure";
-export { show, figureBundle, displayBundle, ensureLibrary, reloadLibrary, inNotebook, LiveOutput, LIBRARY_MARKER, PLOTLY_ASSETS, FIGURE_DIGITS, roundNumbers, plotlyLibraryFile } from "./display";
+export { show, figureBundle, displayBundle, ensureLibrary, reloadLibrary, inNotebook, LiveOutput, LIBRARY_MARKER, PLOTLY_ASSETS, FIGURE_DIGITS, PACK_MIN_LENGTH, LIVE_ENV, roundNumbers, packArray, plotlyLibraryFile } from "./display";
 export type { MimeBundle, BundleOptions } from "./display";
 // The builders, one module per chart family, and what they share (style, axes, input types).
 export { PALETTE, seriesColor, DIVERGING, LIGHT, TEMPLATE, formatNumber } from "./style";
