@@ -11,3 +11,4 @@ export * as nn from "./nn";
 export * as lm from "./lm";
 export * as analysis from "./analysis";
 export * as tasks from "./tasks";
+export * as seq2seq from "./seq2seq";

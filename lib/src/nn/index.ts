@@ -27,6 +27,7 @@ export * from "./layers/gru";
 export * from "./layers/highway";
 export * from "./layers/stacked";
 export * from "./layers/bidirectional";
+export * from "./layers/attention";
 // Inverted dropout on a layer's outputs (masks from a seeded Random, identity at evaluation):
 // the regularizer of the character language models in lesson 07.
 export * from "./layers/dropout";
