@@ -11,6 +11,7 @@ export * from "./scatter";
 export * from "./heatmap";
 export * from "./histogram";
 export * from "./bars";
+export * from "./box";
 export * from "./surface";
 export * from "./table";
 export * from "./subplots";
