@@ -2,3 +2,4 @@
 export * from "./adding";
 export * from "./repeatsLater";
 export * from "./transduction";
+export * from "./lastMarked";
