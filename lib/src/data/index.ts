@@ -1,2 +1,3 @@
 /** Corpora used by the course, read from installed packages. */
 export * from "./mobyDick";
+export * from "./mnist";

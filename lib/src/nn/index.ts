@@ -25,6 +25,9 @@ export * from "./layers/rnn";
 export * from "./layers/lstm";
 export * from "./layers/gru";
 export * from "./layers/highway";
+// ReLU, and the deep plain and highway feed-forward classifiers of lesson 09.
+export * from "./layers/relu";
+export * from "./layers/feedForward";
 export * from "./layers/stacked";
 export * from "./layers/bidirectional";
 export * from "./layers/attention";
