@@ -1,7 +1,8 @@
-// `npm run course`: executes the course notebooks headless through Jupyter
-// (nbclient) with the course's tslab kernel, then writes to the build folder
-// the executed notebooks with static images of their figures, an HTML export
-// per lesson and an index page. Source notebooks are only read.
+// `npm run course`: executes the course notebooks headless with the course's
+// tslab kernel (Jupyter's messaging protocol spoken from Node, tools/kernel/:
+// no Python needed), then writes to the build folder the executed notebooks
+// with static images of their figures, an HTML export per lesson and an
+// index page. Source notebooks are only read.
 //
 //   npm run course                      every lesson, full size (as authored)
 //   npm run course -- --quick 01        lesson(s) whose file name starts with 01, CI size
@@ -10,21 +11,25 @@
 //                                       fail unless every figure is drawn
 //   npm run course -- --out DIR         another build folder (default build/)
 //   npm run course -- --notebooks DIR   run the notebooks of another folder
+//   npm run course -- --timeout S       seconds a cell may run (default 1800; -1: no limit);
+//                                       a cell that runs longer is reported as timed out
 //
 // Every claim a lesson checks (lib/src/claims.ts) is collected from its
 // executed outputs: the runner prints the counts per notebook, lists each
 // failed claim with its notebook and code cell, records them in
 // manifest.json and on the index page, and exits non-zero when any failed,
 // after running every requested notebook and writing the build.
-import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, findPython, jupyterEnv, onJsonLines } from "./jupyter.mjs";
+import { ROOT, jupyterEnv } from "./jupyter.mjs";
 import { KERNEL_NAME, KERNEL_DISPLAY_NAME, CLAIM_MIME, plot, claimText, describeClaimCounts } from "./library.mjs";
 import { findChromium, launchBrowser, figureRenderer, checkHtml } from "./browser.mjs";
 import { readNotebook, formatNotebook, sourceText, hasTag, isObject } from "./notebooks.mjs";
 import { formatSeconds, escapeHtml, helpText, isParseArgsError } from "./cli.mjs";
+import { executeNotebook, formatExecuted, writeFileAtomic, ExecuteInputError } from "./kernel/execute.mjs";
+import { KernelError } from "./kernel/client.mjs";
+import { notebookToHtml } from "./html.mjs";
 
 /**
  * @typedef {import("./notebooks.mjs").Notebook} Notebook
@@ -38,12 +43,7 @@ import { formatSeconds, escapeHtml, helpText, isParseArgsError } from "./cli.mjs
  * @typedef {{ name: string, title: string, seconds: number, figures: number, claims: LessonClaim[] }} LessonResult
  * @typedef {LessonResult & { mode: "quick" | "full", params: Record<string, unknown>, when: string }} ManifestEntry
  *
- * The events tools/execute.py prints (its docstring); `number` is the code
- * cell's number in the source notebook, null for the injected parameters.
- * @typedef {{ event: "cell-start", index: number, number: number | null, of: number }
- *   | { event: "cell-done", index: number, number: number | null, seconds: number }
- *   | { event: "cell-error", index: number | null, number: number | null, source: string, ename: string, evalue: string, stderr: string, fallback: string }
- *   | { event: "bad-input", message: string }} ExecuteEvent
+ * @typedef {import("./kernel/execute.mjs").ExecuteResult} ExecuteResult
  */
 
 class CourseError extends Error {}
@@ -114,45 +114,43 @@ function selectNotebooks(dir, names) {
 }
 
 /**
- * Runs tools/execute.py on one notebook, printing progress; resolves to its
- * exit status and, when it failed, the event that says why.
- * @param {string} python
+ * Executes one notebook with the course kernel in the notebook's folder,
+ * printing progress; the executed notebook is written to `output` after
+ * every cell, so a crash or a kill leaves what ran.
  * @param {string} source
  * @param {string} output
  * @param {Record<string, unknown>} params
- * @param {number} timeout
+ * @param {number} timeout  seconds per cell, -1 for none
  * @param {string} label
- * @returns {Promise<{ code: number | null, failure: ExecuteEvent | null, stderr: string }>}
+ * @returns {Promise<ExecuteResult>}
  */
-function execute(python, source, output, params, timeout, label) {
-  return new Promise((resolve) => {
-    const child = spawn(
-      python,
-      [
-        path.join(ROOT, "tools", "execute.py"), source, output,
-        "--kernel", KERNEL_NAME, "--kernel-display-name", KERNEL_DISPLAY_NAME,
-        "--params", JSON.stringify(params), "--timeout", String(timeout),
-      ],
-      { env: jupyterEnv(), stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const tty = process.stdout.isTTY;
-    /** @type {ExecuteEvent | null} */
-    let failure = null;
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    onJsonLines(child.stdout, (/** @type {ExecuteEvent} */ ev) => {
-      if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  ${ev.number === null ? "parameters" : `cell ${ev.number}/${ev.of}`} ...   `);
-      if (ev.event === "cell-done" && ev.seconds >= 10) {
-        const cell = ev.number === null ? "the injected parameters" : `code cell ${ev.number}`;
-        process.stdout.write(`${tty ? "\r" : ""}${label}  a slow cell (${cell}) took ${formatSeconds(ev.seconds)}\n`);
-      }
-      if (ev.event === "cell-error" || ev.event === "bad-input") failure = ev;
+async function execute(source, output, params, timeout, label) {
+  const tty = process.stdout.isTTY;
+  const file = path.basename(source);
+  try {
+    return await executeNotebook(readNotebook(source), {
+      kernelName: KERNEL_NAME,
+      kernelDisplayName: KERNEL_DISPLAY_NAME,
+      cwd: path.dirname(source),
+      env: jupyterEnv(),
+      params,
+      label: file,
+      timeoutSeconds: timeout,
+      onSave: (nb) => writeFileAtomic(output, formatExecuted(nb)),
+      onEvent: (ev) => {
+        if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  ${ev.number === null ? "parameters" : `cell ${ev.number}/${ev.of}`} ...   `);
+        if (ev.event === "cell-done" && ev.seconds >= 10) {
+          const cell = ev.number === null ? "the injected parameters" : `code cell ${ev.number}`;
+          process.stdout.write(`${tty ? "\r" : ""}${label}  a slow cell (${cell}) took ${formatSeconds(ev.seconds)}\n`);
+        }
+      },
     });
-    child.on("close", (code) => {
-      if (tty) process.stdout.write("\r\x1b[K");
-      resolve({ code, failure, stderr });
-    });
-  });
+  } catch (e) {
+    if (e instanceof ExecuteInputError || e instanceof KernelError) throw new CourseError(`${file}: ${e.message}`);
+    throw e;
+  } finally {
+    if (tty) process.stdout.write("\r\x1b[K");
+  }
 }
 
 /**
@@ -314,7 +312,6 @@ async function main() {
     return 0;
   }
   const files = selectNotebooks(args.notebooks, args.names);
-  const python = findPython(["nbclient", "nbformat", "nbconvert", "jupyter_client"]);
   mkdirSync(args.out, { recursive: true });
 
   const chromium = findChromium();
@@ -333,7 +330,7 @@ async function main() {
   const renderer = async () => (chromium ? (started.renderer ??= await figureRenderer(await getBrowser())) : null);
 
   const mode = args.params.quick ? "quick" : "full";
-  console.log(`Running ${files.length} notebook(s) in ${mode} mode with ${python}; output in ${path.relative(process.cwd(), args.out) || "."}/`);
+  console.log(`Running ${files.length} notebook(s) in ${mode} mode; output in ${path.relative(process.cwd(), args.out) || "."}/`);
   /** @type {LessonResult[]} */
   const results = [];
   try {
@@ -342,35 +339,29 @@ async function main() {
       const label = `[${i + 1}/${files.length}] ${file}`;
       const executed = path.join(args.out, `${name}.ipynb`);
       const t0 = performance.now();
-      const { code, failure, stderr } = await execute(python, path.join(args.notebooks, file), executed, args.params, args.timeout, label);
+      const { status, failure, notebook } = await execute(path.join(args.notebooks, file), executed, args.params, args.timeout, label);
       const seconds = (performance.now() - t0) / 1000;
-      if (code !== 0) {
-        if (failure?.event === "cell-error") {
-          const source = failure.source.split("\n").slice(0, 6).map((l) => `    | ${l}`).join("\n");
-          const detail = [failure.evalue && `${failure.ename}: ${failure.evalue}`, failure.stderr]
-            .filter(Boolean)
-            .join("\n")
-            .split("\n")
-            .map((l) => `  ${l}`)
-            .join("\n");
-          const where = failure.number === null ? "the cell of injected parameters" : `code cell ${failure.number}`;
-          throw new CourseError(
-            `${file}: ${where} failed after ${formatSeconds(seconds)}\n${source}\n${detail || `  ${failure.fallback}`}\n` +
-              `  (the partly executed notebook is at ${path.relative(process.cwd(), executed)})`,
-          );
-        }
-        const why = failure?.event === "bad-input" ? failure.message : `the executor exited with status ${code}\n${stderr.trim()}`;
-        throw new CourseError(`${file}: ${why}`);
+      if (status !== "ok" && failure) {
+        const source = failure.source.split("\n").slice(0, 6).map((l) => `    | ${l}`).join("\n");
+        const detail = [failure.evalue && `${failure.ename}: ${failure.evalue}`, failure.stderr]
+          .filter(Boolean)
+          .join("\n")
+          .split("\n")
+          .map((l) => `  ${l}`)
+          .join("\n");
+        const where = failure.number === null ? "the cell of injected parameters" : `code cell ${failure.number}`;
+        const what = failure.kind === "timeout" ? `timed out: it ran longer than --timeout ${args.timeout} s and was interrupted, after ${formatSeconds(seconds)} in all` : failure.kind === "died" ? `stopped the kernel after ${formatSeconds(seconds)}` : `failed after ${formatSeconds(seconds)}`;
+        throw new CourseError(
+          `${file}: ${where} ${what}\n${source}\n${(failure.kind === "error" && detail) || `  ${failure.message}`}\n` +
+            `  (the partly executed notebook is at ${path.relative(process.cwd(), executed)})`,
+        );
       }
-      const nb = readNotebook(executed);
+      // As read back from the file the executor wrote (nbformat's form): the build is the same whatever ran it.
+      const nb = /** @type {Notebook} */ (JSON.parse(formatExecuted(notebook)));
       const claims = collectClaims(nb, file);
       const figures = await finishFigures(nb, renderer, file);
       writeFileSync(executed, formatNotebook(nb));
-      const html = spawnSync(python, ["-m", "nbconvert", "--to", "html", "--output-dir", args.out, executed], {
-        env: jupyterEnv(),
-        encoding: "utf8",
-      });
-      if (html.status !== 0) throw new CourseError(`${file}: the HTML export failed:\n${html.stderr.trim()}`);
+      writeFileSync(path.join(args.out, `${name}.html`), notebookToHtml(nb, { title: name }));
       let checked = "";
       if (args.check) {
         const { figures: found, drawn, errors } = await checkHtml(await getBrowser(), path.join(args.out, `${name}.html`));
