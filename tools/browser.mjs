@@ -18,7 +18,7 @@ export function findChromium() {
   const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
   for (const c of candidates) if (c && existsSync(c)) return c;
   const which = spawnSync("sh", ["-c", "command -v chromium chromium-browser google-chrome | head -n1"], { encoding: "utf8" });
-  return which.stdout.trim() || null;
+  return (which.stdout ?? "").trim() || null; // no stdout when even sh is missing
 }
 
 // Flags for a closed network and a root user, as this project's machines need.
@@ -40,7 +40,8 @@ const ARGS = [
  */
 export async function launchBrowser(executablePath) {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath, headless: true, args: ARGS });
+  // The runner handles SIGINT and SIGTERM itself (it stops the kernel too, then closes the browser).
+  return chromium.launch({ executablePath, headless: true, args: ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
 }
 
 /**

@@ -19,7 +19,7 @@
 // failed claim with its notebook and code cell, records them in
 // manifest.json and on the index page, and exits non-zero when any failed,
 // after running every requested notebook and writing the build.
-import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync, statSync } from "node:fs";
+import { readFileSync, mkdirSync, readdirSync, existsSync, statSync, openSync, closeSync, writeSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, jupyterEnv } from "./jupyter.mjs";
@@ -27,7 +27,7 @@ import { KERNEL_NAME, KERNEL_DISPLAY_NAME, CLAIM_MIME, plot, claimText, describe
 import { findChromium, launchBrowser, figureRenderer, checkHtml } from "./browser.mjs";
 import { readNotebook, formatNotebook, sourceText, hasTag, isObject } from "./notebooks.mjs";
 import { formatSeconds, escapeHtml, helpText, isParseArgsError } from "./cli.mjs";
-import { executeNotebook, formatExecuted, writeFileAtomic, ExecuteInputError } from "./kernel/execute.mjs";
+import { executeNotebook, formatExecuted, writeFileAtomic, throttledSaver, ExecuteInputError, RUN_METADATA_KEY } from "./kernel/execute.mjs";
 import { KernelError } from "./kernel/client.mjs";
 import { notebookToHtml } from "./html.mjs";
 
@@ -47,6 +47,18 @@ import { notebookToHtml } from "./html.mjs";
  */
 
 class CourseError extends Error {}
+
+/** The run was stopped by a signal: the kernel and Chromium are shut down, the exit status says which signal. */
+class Interrupted extends Error {
+  /** @param {NodeJS.Signals} signal */
+  constructor(signal) {
+    super(`stopped by ${signal}`);
+    this.signal = signal;
+  }
+}
+
+/** Exit statuses of a process ended by a signal, as shells report them (128 + the signal's number). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
 
 /** @param {string[]} argv */
 function parseCommandLine(argv) {
@@ -88,7 +100,9 @@ function parseCommandLine(argv) {
     throw new CourseError(`--out ${values.out}: the build folder must not be inside the notebooks' folder (sources are never overwritten)`);
   }
   const timeout = Number(values.timeout);
-  if (!Number.isFinite(timeout)) throw new CourseError(`--timeout ${values.timeout}: expected a number of seconds (-1: none)`);
+  if (!Number.isFinite(timeout) || (timeout <= 0 && timeout !== -1)) {
+    throw new CourseError(`--timeout ${values.timeout}: expected a positive number of seconds a cell may run (-1: no limit)`);
+  }
   return { ...values, out, notebooks, params, names: positionals, timeout };
 }
 
@@ -116,17 +130,19 @@ function selectNotebooks(dir, names) {
 /**
  * Executes one notebook with the course kernel in the notebook's folder,
  * printing progress; the executed notebook is written to `output` after
- * every cell, so a crash or a kill leaves what ran.
+ * every cell (at most once a second), so a crash or a kill leaves what ran.
  * @param {string} source
  * @param {string} output
  * @param {Record<string, unknown>} params
  * @param {number} timeout  seconds per cell, -1 for none
  * @param {string} label
+ * @param {AbortSignal} signal  stops the run (a SIGINT or SIGTERM to the runner)
  * @returns {Promise<ExecuteResult>}
  */
-async function execute(source, output, params, timeout, label) {
+async function execute(source, output, params, timeout, label, signal) {
   const tty = process.stdout.isTTY;
   const file = path.basename(source);
+  const saver = throttledSaver((nb) => writeFileAtomic(output, formatExecuted(nb)));
   try {
     return await executeNotebook(readNotebook(source), {
       kernelName: KERNEL_NAME,
@@ -136,7 +152,8 @@ async function execute(source, output, params, timeout, label) {
       params,
       label: file,
       timeoutSeconds: timeout,
-      onSave: (nb) => writeFileAtomic(output, formatExecuted(nb)),
+      signal,
+      onSave: saver.save,
       onEvent: (ev) => {
         if (ev.event === "cell-start" && tty) process.stdout.write(`\r${label}  ${ev.number === null ? "parameters" : `cell ${ev.number}/${ev.of}`} ...   `);
         if (ev.event === "cell-done" && ev.seconds >= 10) {
@@ -149,6 +166,7 @@ async function execute(source, output, params, timeout, label) {
     if (e instanceof ExecuteInputError || e instanceof KernelError) throw new CourseError(`${file}: ${e.message}`);
     throw e;
   } finally {
+    saver.flush();
     if (tty) process.stdout.write("\r\x1b[K");
   }
 }
@@ -267,7 +285,7 @@ function writeIndex(out, results, params) {
   const when = new Date().toISOString();
   for (const r of results) manifest[r.name] = { ...r, mode, params, when };
   for (const name of Object.keys(manifest)) if (!existsSync(path.join(out, `${name}.html`))) delete manifest[name];
-  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
+  writeFileAtomic(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
   const lessons = Object.values(manifest).sort((a, b) => a.name.localeCompare(b.name));
   /** @param {{ claims?: LessonClaim[] }} r */
   const claimCell = (r) => {
@@ -291,7 +309,7 @@ function writeIndex(out, results, params) {
         .join("\n") +
       "\n</ul>\n"
     : "";
-  writeFileSync(
+  writeFileAtomic(
     path.join(out, "index.html"),
     `<!doctype html><html><head><meta charset="utf-8"><title>Recurrent neural networks: the course</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem .6rem;border-bottom:1px solid #ddd;text-align:left}.failed{color:#cf222e}.held{color:#1a7f37}.measured{color:#57606a}</style>
@@ -305,6 +323,78 @@ ${failedList}</body></html>
   );
 }
 
+/**
+ * Makes the build folder and takes it for this run: a lock file that a
+ * second run into the same folder finds, so two runs never interleave their
+ * notebooks, manifest and index. A lock left by a run that no longer exists
+ * (killed with SIGKILL, a crash) is taken over. Creating the lock is also
+ * the check that the folder can be written, before anything runs.
+ * Returns a function that releases the lock.
+ * @param {string} out
+ */
+function lockBuildFolder(out) {
+  const shown = path.relative(process.cwd(), out) || ".";
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new CourseError(`--out ${shown}: cannot create the build folder (${e instanceof Error ? e.message : e})`);
+  }
+  const lock = path.join(out, ".course-run.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd;
+    try {
+      fd = openSync(lock, "wx");
+    } catch (e) {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      if (code !== "EEXIST") throw new CourseError(`--out ${shown}: cannot write into the build folder (${e instanceof Error ? e.message : e})`);
+      /** @type {{ pid?: unknown, started?: unknown }} */
+      let holder = {};
+      try {
+        holder = JSON.parse(readFileSync(lock, "utf8"));
+      } catch {
+        // being written this very moment, or damaged: treated as held below unless it is old
+      }
+      const pid = typeof holder.pid === "number" ? holder.pid : null;
+      if (pid !== null && pid !== process.pid && isRunning(pid)) {
+        throw new CourseError(
+          `--out ${shown}: another \`npm run course\` (process ${pid}, started ${String(holder.started).slice(0, 19).replace("T", " ")} UTC) ` +
+            `is writing into this build folder. Wait for it to finish, or build into another folder with --out.`,
+        );
+      }
+      if (pid === null && Date.now() - statSync(lock).mtimeMs < 5000) {
+        throw new CourseError(`--out ${shown}: another run is just starting in this build folder; wait for it, or use another --out`);
+      }
+      unlinkSync(lock); // its run is gone
+      continue;
+    }
+    writeSync(fd, JSON.stringify({ pid: process.pid, started: new Date().toISOString() }) + "\n");
+    closeSync(fd);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      try {
+        unlinkSync(lock);
+      } catch {
+        // already gone
+      }
+    };
+    process.on("exit", release);
+    return release;
+  }
+  throw new CourseError(`--out ${shown}: could not take the build folder's lock (${lock})`);
+}
+
+/** @param {number} pid */
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return /** @type {NodeJS.ErrnoException} */ (e).code === "EPERM";
+  }
+}
+
 async function main() {
   const args = parseCommandLine(process.argv.slice(2));
   if (args.help) {
@@ -312,19 +402,41 @@ async function main() {
     return 0;
   }
   const files = selectNotebooks(args.notebooks, args.names);
-  mkdirSync(args.out, { recursive: true });
-
-  const chromium = findChromium();
-  if (!chromium) {
-    const hint = "install Chromium (Debian: `apt-get install chromium`) or set CHROMIUM_PATH";
-    if (args.check) throw new CourseError(`--check needs headless Chromium: ${hint}`);
-    console.warn(`No Chromium found: figures get no static PNG (${hint}).`);
-  }
+  const release = lockBuildFolder(args.out);
   // Started at the first figure or check: a run without either never waits for Chromium.
   /** @type {{ browser: Browser | null, renderer: Renderer | null }} */
   const started = { browser: null, renderer: null };
+
+  // SIGINT (Ctrl-C) or SIGTERM: the kernel is interrupted and shut down,
+  // Chromium closed, the notebook being run is saved marked as interrupted,
+  // and the runner exits with 128 + the signal's number. A second signal
+  // exits at once (the exit handlers still kill the kernel and Chromium).
+  const stop = new AbortController();
+  /** @type {NodeJS.Signals | null} */
+  let stoppedBy = null;
+  /** @param {"SIGINT" | "SIGTERM"} signal */
+  const onSignal = (signal) => {
+    if (stoppedBy) process.exit(SIGNAL_EXIT[signal]);
+    stoppedBy = signal;
+    process.stdout.write(`${process.stdout.isTTY ? "\r\x1b[K" : "\n"}npm run course: ${signal} received: stopping the kernel and Chromium...\n`);
+    stop.abort(signal);
+    started.browser?.close().catch(() => {});
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const checkStop = () => {
+    if (stoppedBy) throw new Interrupted(stoppedBy);
+  };
+
+  const chromium = findChromium();
+  if (!chromium) {
+    // The course runs without a browser; what needs one is said at once and skipped.
+    const hint = "install Chromium (Debian: `apt-get install chromium`) or set CHROMIUM_PATH";
+    console.warn(`No Chromium found: figures get no static PNG${args.check ? ", and --check cannot check that they are drawn" : ""} (${hint}).`);
+  }
   const getBrowser = async () => {
     if (!chromium) throw new CourseError("headless Chromium is needed but none was found");
+    checkStop();
     return (started.browser ??= await launchBrowser(chromium));
   };
   const renderer = async () => (chromium ? (started.renderer ??= await figureRenderer(await getBrowser())) : null);
@@ -333,14 +445,23 @@ async function main() {
   console.log(`Running ${files.length} notebook(s) in ${mode} mode; output in ${path.relative(process.cwd(), args.out) || "."}/`);
   /** @type {LessonResult[]} */
   const results = [];
+  /** The notebook between its execution and its build: marked as interrupted if a signal stops the run there. */
+  /** @type {{ executed: string, nb: Notebook } | null} */
+  let building = null;
   try {
     for (const [i, file] of files.entries()) {
+      checkStop();
       const name = path.basename(file, ".ipynb");
       const label = `[${i + 1}/${files.length}] ${file}`;
       const executed = path.join(args.out, `${name}.ipynb`);
       const t0 = performance.now();
-      const { status, failure, notebook } = await execute(path.join(args.notebooks, file), executed, args.params, args.timeout, label);
+      const { status, failure, notebook } = await execute(path.join(args.notebooks, file), executed, args.params, args.timeout, label, stop.signal);
       const seconds = (performance.now() - t0) / 1000;
+      if (status === "interrupted") {
+        const where = failure?.number ? ` in code cell ${failure.number}` : "";
+        console.log(`${label}  interrupted${where} after ${formatSeconds(seconds)}; what ran is in ${path.relative(process.cwd(), executed)}, marked as interrupted`);
+        throw new Interrupted(stoppedBy ?? "SIGINT");
+      }
       if (status !== "ok" && failure) {
         const source = failure.source.split("\n").slice(0, 6).map((l) => `    | ${l}`).join("\n");
         const detail = [failure.evalue && `${failure.ename}: ${failure.evalue}`, failure.stderr]
@@ -350,21 +471,30 @@ async function main() {
           .map((l) => `  ${l}`)
           .join("\n");
         const where = failure.number === null ? "the cell of injected parameters" : `code cell ${failure.number}`;
-        const what = failure.kind === "timeout" ? `timed out: it ran longer than --timeout ${args.timeout} s and was interrupted, after ${formatSeconds(seconds)} in all` : failure.kind === "died" ? `stopped the kernel after ${formatSeconds(seconds)}` : `failed after ${formatSeconds(seconds)}`;
+        const headline =
+          failure.kind === "timeout"
+            ? `${where} timed out: it ran longer than --timeout ${args.timeout} s and was interrupted`
+            : failure.kind === "died"
+              ? `the kernel died (at ${where}) after ${formatSeconds(seconds)}`
+              : `${where} failed after ${formatSeconds(seconds)}`;
         throw new CourseError(
-          `${file}: ${where} ${what}\n${source}\n${(failure.kind === "error" && detail) || `  ${failure.message}`}\n` +
+          `${file}: ${headline}\n${source}\n${(failure.kind === "error" && detail) || `  ${failure.message}`}\n` +
             `  (the partly executed notebook is at ${path.relative(process.cwd(), executed)})`,
         );
       }
       // As read back from the file the executor wrote (nbformat's form): the build is the same whatever ran it.
       const nb = /** @type {Notebook} */ (JSON.parse(formatExecuted(notebook)));
+      building = { executed, nb };
       const claims = collectClaims(nb, file);
       const figures = await finishFigures(nb, renderer, file);
-      writeFileSync(executed, formatNotebook(nb));
-      writeFileSync(path.join(args.out, `${name}.html`), notebookToHtml(nb, { title: name }));
+      checkStop();
+      writeFileAtomic(executed, formatNotebook(nb));
+      writeFileAtomic(path.join(args.out, `${name}.html`), notebookToHtml(nb, { title: name }));
       let checked = "";
-      if (args.check) {
+      if (args.check && !chromium) checked = ", not checked in a browser (no Chromium)";
+      else if (args.check) {
         const { figures: found, drawn, errors } = await checkHtml(await getBrowser(), path.join(args.out, `${name}.html`));
+        checkStop();
         if (errors.length || drawn !== figures || found !== figures) {
           throw new CourseError(
             `${file}: the HTML export shows ${drawn} of ${figures} figures drawn (${found} figure areas found)` +
@@ -373,16 +503,28 @@ async function main() {
         }
         checked = ", all drawn in Chromium";
       }
+      building = null;
       results.push({ name, title: lessonTitle(nb, file), seconds, figures, claims });
       const counts = countClaims(claims);
       console.log(`${label}  ${counts.failed ? "ran" : "ok"} in ${formatSeconds(seconds)}, ${figures} figure(s)${checked}`);
       console.log(`    claims: ${claims.length ? describeClaimCounts(counts) : "none stated"}`);
       for (const c of claims.filter((c) => c.status === "failed")) console.log(`    code cell ${c.cell}: ${claimText(c)}`);
     }
+  } catch (e) {
+    // A signal during Chromium's work makes its calls fail: the signal is the reason.
+    if (stoppedBy && !(e instanceof Interrupted)) throw new Interrupted(stoppedBy);
+    throw e;
   } finally {
-    await started.browser?.close();
+    await started.browser?.close().catch(() => {});
+    if (stoppedBy && building) {
+      // It ran to the end, but its figures or pages were not finished.
+      const { executed, nb } = building;
+      /** @type {Record<string, unknown>} */ (nb.metadata ??= {})[RUN_METADATA_KEY] = { status: "interrupted", message: `stopped by ${stoppedBy} while its figures and HTML page were being made` };
+      writeFileAtomic(executed, formatNotebook(nb));
+    }
     // What ran is in the build even when a later notebook stopped the run.
     if (results.length) writeIndex(args.out, results, args.params);
+    release();
   }
   const failed = results.flatMap((r) => r.claims.filter((c) => c.status === "failed").map((c) => ({ file: `${r.name}.ipynb`, ...c })));
   const failedNotebooks = new Set(failed.map((f) => f.file)).size;
@@ -398,6 +540,10 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (e) => {
+    if (e instanceof Interrupted) {
+      console.log(`\nnpm run course: ${e.message}; the kernel and Chromium are stopped.`);
+      process.exit(SIGNAL_EXIT[/** @type {"SIGINT" | "SIGTERM"} */ (e.signal)] ?? 130);
+    }
     console.error(e instanceof CourseError || isParseArgsError(e) ? `\nnpm run course: ${e.message}` : e);
     console.log(`\nnpm run course: stopped.`);
     process.exit(1);

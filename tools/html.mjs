@@ -153,8 +153,8 @@ pre.source{flex:1;min-width:0;background:#f6f8fa;border:1px solid #d0d7de;border
 .outputs{margin-top:.2rem}
 .output-body{flex:1;min-width:0;overflow-x:auto;padding:.2rem 0}
 .stream,.error{padding-left:5.5rem}
-.stream pre,.error pre{padding:.2rem 0}
-.stderr pre{background:#fff5f5;padding:.2rem .4rem}
+.stream pre{padding:0}
+.stderr pre{background:#fff5f5;padding:0 .4rem}
 .error pre{background:#ffebe9;color:#82071e;padding:.3rem .5rem}
 div.math.display{overflow-x:auto;margin:.6rem 0}
 `;

@@ -1,5 +1,6 @@
-// Finding the Python that has Jupyter, and the environment that makes the
-// course's own kernelspec visible to it (never the user's global Jupyter).
+// The environment that makes the course's own kernelspec visible to Jupyter
+// clients (tools/kernel/, and Jupyter itself; never the user's global
+// Jupyter configuration), and finding the Python that has Jupyter.
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
@@ -44,17 +45,28 @@ export function jupyterEnv(extra = {}) {
 /**
  * The first Python that can import all `modules`. The `python3` first on PATH
  * is often a pyenv or venv without Jupyter while Debian's /usr/bin/python3 has
- * it, so several candidates are tried; RNN_COURSE_PYTHON overrides them.
+ * it, so several candidates are tried. RNN_COURSE_PYTHON names the one to
+ * use: then only that one, and an error if it lacks a module (a Python the
+ * user chose is never silently replaced by another).
+ * Only Jupyter itself needs Python now (`npm run lab`, and the grader until
+ * it runs submissions with tools/kernel/); the course runs with Node alone.
  * @param {string[]} modules
  */
 export function findPython(modules) {
-  const candidates = [process.env.RNN_COURSE_PYTHON ?? "", "python3", "/usr/bin/python3", "python"].filter((c) => c !== "");
+  const chosen = process.env.RNN_COURSE_PYTHON;
+  const candidates = chosen ? [chosen] : ["python3", "/usr/bin/python3", "python"];
   /** @type {string[]} */
   const tried = [];
   for (const python of [...new Set(candidates)]) {
     const probe = spawnSync(python, ["-c", `import ${modules.join(", ")}`], { encoding: "utf8" });
     if (probe.status === 0) return python;
     tried.push(`${python}: ${probe.error ? "not found" : (probe.stderr.trim().split("\n").pop() || "failed")}`);
+  }
+  if (chosen) {
+    throw new Error(
+      `RNN_COURSE_PYTHON=${chosen} cannot be used: it needs ${modules.join(", ")} (${tried[0]}).\n` +
+        "Install them into that Python (`" + chosen + " -m pip install " + modules.join(" ") + "`), point RNN_COURSE_PYTHON at another Python, or unset it to let the tools search.",
+    );
   }
   throw new Error(
     `no Python with ${modules.join(", ")} was found (tried ${tried.join("; ")}).\n` +
@@ -91,7 +103,7 @@ export function ensureLibraryBuilt() {
 /**
  * Calls `onEvent` with each JSON object a child prints, one per line (other
  * lines are skipped). T is the shape of the events the child documents
- * (tools/execute.py, tools/exercises/run_submission.py): both sides are this
+ * (tools/exercises/run_submission.py, tools/kernel/execute.mjs --json): both sides are this
  * project's, so the objects are taken as T without further checks.
  * @template T
  * @param {import("node:stream").Readable} stream
