@@ -24,7 +24,7 @@ import { Random } from "../random";
 
 /** Digits are MNIST_SIDE × MNIST_SIDE pixels. */
 export const MNIST_SIDE = 28;
-/** Pixels per digit, 28 · 28 = 784. */
+/** Pixels per digit, 28 · 28 = 784. Used in lesson 09. */
 export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
 /** The classes 0 … 9. */
 export const MNIST_CLASSES = 10;

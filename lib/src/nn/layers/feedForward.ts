@@ -34,7 +34,7 @@ import { ReLU, ReLUForward } from "./relu";
 import { heNormal } from "../train/init";
 import { softmaxCrossEntropy } from "../train/losses";
 
-/** "plain": every hidden layer is relu(x W + b); "highway": layers 2 … depth are highway layers. */
+/** "plain": every hidden layer is relu(x W + b); "highway": layers 2 … depth are highway layers. Used in lesson 09. */
 export type FeedForwardKind = "plain" | "highway";
 
 /** Options of {@link FeedForwardNetwork}. */

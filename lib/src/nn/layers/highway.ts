@@ -53,7 +53,10 @@ export interface HighwayForward<X extends Matrix | Sequence> {
   H: Matrix;
 }
 
-/** y = T ⊙ H(x) + (1 − T) ⊙ x, with T = σ(x W_T + b_T). */
+/**
+ * y = T ⊙ H(x) + (1 − T) ⊙ x, with T = σ(x W_T + b_T).
+ * Used in lesson 09.
+ */
 export class Highway implements Module {
   /** The nonlinearity of H. */
   readonly activation: HighwayActivation;
