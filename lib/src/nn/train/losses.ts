@@ -135,7 +135,7 @@ export interface MeanSquaredErrorResult<X extends Matrix | Sequence> {
 
 /**
  * Mean squared error over all elements; target must have the prediction's shape, both finite and not empty.
- * Used in lesson 05.
+ * Used in lessons 05 and 06.
  */
 export function meanSquaredError(prediction: Matrix, target: Matrix): MeanSquaredErrorResult<Matrix>;
 export function meanSquaredError(prediction: Sequence, target: Matrix | Sequence): MeanSquaredErrorResult<Sequence>;
