@@ -11,18 +11,24 @@
 //   --time-limit S        seconds for a whole submission, restarts included (default 600)
 //   --memory MB           memory of a submission's kernel (default 2048)
 //   --full                run the lessons at full size (default: quick = true)
-//   --isolation MODE      auto (default), sandbox (fail unless it works), none
+//   --isolation MODE      auto (default: the sandbox this machine allows; refuses to
+//                         grade without one), sandbox, userns, none (no isolation at
+//                         all: only for code you trust; prints a warning)
 //   --jobs N, -j N        grade N submissions at a time (default 1)
 //   --keep-scratch        keep the per-submission scratch folders (for debugging)
 //
 // Student code is untrusted: each submission runs in its own kernel, process
-// tree and scratch folder, sandboxed where the machine allows it (see
-// tools/exercises/isolation.mjs and sandbox.sh), with time and memory limits.
-// What a submission breaks costs its own points and nothing else.
+// tree, scratch folder and network namespace, sandboxed (tools/exercises/
+// isolation.mjs and sandbox.sh; no sandbox, no grading, unless --isolation
+// none), with time, memory and process limits of its own. Its kernel only
+// records the answers its functions give to the test cells' calls; whether a
+// test passes is decided by running the instructor's test cell again in a
+// fresh process that no student code ran in (replay.mjs). What a submission
+// breaks costs its own points and nothing else.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
-  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  closeSync, constants, copyFileSync, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -31,13 +37,14 @@ import { ROOT, findPython, ensureLibraryBuilt, onJsonLines, realPath, isInside }
 import { parseNotebook, readNotebook, NotebookError, MAX_NOTEBOOK_BYTES } from "../notebooks.mjs";
 import { formatSeconds, helpText, isParseArgsError } from "../cli.mjs";
 import { describeExercises, gradingNotebook, nbgraderOf, ANSWER_STUB } from "./notebook.mjs";
-import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from "./isolation.mjs";
+import { detectIsolation, kernelSpec, kernelUid, runnerPrefix, DESCRIPTIONS, GRADER_KERNEL, IsolationError, NO_ISOLATION_WARNING } from "./isolation.mjs";
 
 /**
  * @typedef {import("../notebooks.mjs").Notebook} Notebook
  * @typedef {import("./notebook.mjs").ExercisesInfo} ExercisesInfo
  * @typedef {ReturnType<typeof gradingNotebook>} GradingPlan
  * @typedef {import("./isolation.mjs").IsolationMode} IsolationMode
+ * @typedef {import("./isolation.mjs").Isolation} Isolation
  * @typedef {{ cellTimeout: number, timeLimit: number, memoryMb: number }} Limits
  *
  * A source notebook: usable (nb set), or breaking the convention (problem set, nb null).
@@ -46,7 +53,8 @@ import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from 
  *
  * The events run_submission.py prints (its docstring).
  * @typedef {"ok" | "error" | "timeout" | "memory" | "died" | "not-run"} CellStatus
- * @typedef {{ status: CellStatus, message?: string, seconds?: number, marker?: boolean }} CellResult
+ * @typedef {{ status: CellStatus, message?: string, seconds?: number }} CellResult
+ * @typedef {import("./replay.mjs").ReplayResult} ReplayResult
  * @typedef {{ message: string, log?: string[] }} Fatal
  * @typedef {({ event: "cell", index: number, attempt: number } & CellResult)
  *   | { event: "done", cells: Record<string, CellResult>, restarts: number, seconds: number }
@@ -64,7 +72,7 @@ import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from 
  * }} SubmissionReport
  *
  * @typedef {{
- *   sources: Source[], python: string, isolation: { mode: IsolationMode, reasons: string[] }, hide: string[], scratch: string,
+ *   sources: Source[], python: string, isolation: Isolation, hide: string[], scratch: string,
  *   limits: Limits, out: string, full: boolean, keepScratch: boolean, graderErrors: number,
  *   children: Set<import("node:child_process").ChildProcess>, pdeathsig: boolean,
  * }} GradeContext
@@ -77,6 +85,7 @@ import { detectIsolation, kernelSpec, which, DESCRIPTIONS, GRADER_KERNEL } from 
 class UsageError extends Error {}
 
 const RUNNER = path.join(ROOT, "tools", "exercises", "run_submission.py");
+const REPLAY = path.join(ROOT, "tools", "exercises", "replay.mjs");
 /** @param {number} x */
 const fmtPoints = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, ""));
 
@@ -111,7 +120,7 @@ function parseCommandLine(argv) {
     return v;
   };
   const isolation = ISOLATION_CHOICES.find((c) => c === values.isolation);
-  if (!isolation) throw new UsageError(`--isolation ${values.isolation}: expected auto, sandbox or none`);
+  if (!isolation) throw new UsageError(`--isolation ${values.isolation}: expected auto, sandbox, userns or none`);
   return {
     help: values.help,
     out: path.resolve(values.out),
@@ -138,6 +147,7 @@ function collectSubmissions(args, skip) {
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, entry.name);
+      // A link to a folder is not followed; a .ipynb that is not a regular file is listed, and refused when graded.
       if (entry.isDirectory()) {
         if (!entry.name.startsWith(".") && !skip.some((s) => isInside(realPath(p), s))) walk(p);
       } else if (entry.name.endsWith(".ipynb")) {
@@ -146,9 +156,15 @@ function collectSubmissions(args, skip) {
     }
   };
   for (const a of args) {
-    if (!existsSync(a)) throw new UsageError(`${a}: no such file or folder`);
-    if (statSync(a).isDirectory()) walk(path.resolve(a));
-    else files.push(path.resolve(a));
+    /** @type {import("node:fs").Stats} */
+    let st;
+    try {
+      st = lstatSync(a);
+    } catch {
+      throw new UsageError(`${a}: no such file or folder`);
+    }
+    if (st.isDirectory()) walk(path.resolve(a));
+    else files.push(path.resolve(a)); // a symbolic link or a device is refused when graded, with the reason
   }
   const unique = [...new Set(files)];
   if (unique.length === 0) throw new UsageError(`no .ipynb files in ${args.join(", ")}`);
@@ -215,29 +231,103 @@ function matchSource(sources, file, nb) {
 
 const RUNNER_ENV_KEYS = ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "RNN_COURSE_BACKEND", "TMPDIR", "SYSTEMROOT"];
 
+/** The largest submission the grader reads. */
+const MAX_SUBMISSION_BYTES = MAX_NOTEBOOK_BYTES;
+
 /**
- * Runs run_submission.py on one prepared notebook; resolves to the results of
- * its code cells (by index), the kernel restarts, and `fatal` when grading
- * itself failed.
+ * The bytes of a submission: a regular file only (not a symbolic link, not a
+ * device, FIFO or folder), read through one file descriptor with a size cap,
+ * so that what is checked is what is read. Throws NotebookError saying why not.
+ * @param {string} file
+ * @param {number} [cap]
+ * @returns {Buffer}
+ */
+function readSubmissionFile(file, cap = MAX_SUBMISSION_BYTES) {
+  const name = path.basename(file);
+  /** @type {number} */
+  let fd;
+  try {
+    // O_NOFOLLOW: a link is refused, not followed; O_NONBLOCK: opening a FIFO does not wait for a writer.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = e instanceof Error && "code" in e ? e.code : "";
+    if (code === "ELOOP" || code === "EMLINK") throw new NotebookError(`${name} is a symbolic link: only regular files are graded (hand in the notebook itself)`);
+    if (code === "ENOENT") throw new NotebookError(`${name}: no such file (a dangling link?)`);
+    throw new NotebookError(`${name} cannot be opened: ${e instanceof Error ? e.message : e}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? "a folder" : st.isCharacterDevice() || st.isBlockDevice() ? "a device" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "not a regular file";
+      throw new NotebookError(`${name} is ${what}: only regular files are graded`);
+    }
+    if (st.size > cap) throw new NotebookError(`${name} is ${(st.size / 2 ** 20).toFixed(1)} MB, more than the ${cap >> 20} MB a submission may have`);
+    // Read at most cap + 1 bytes whatever stat said (a file can grow while it is read).
+    const buf = Buffer.alloc(Math.min(cap + 1, st.size + 65536));
+    let length = 0;
+    for (;;) {
+      if (length === buf.length) break;
+      const n = readSync(fd, buf, length, buf.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > cap) throw new NotebookError(`${name} is larger than the ${cap >> 20} MB a submission may have`);
+    return buf.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A submission's notebook from its bytes; NotebookError names the file and
+ * what is wrong (for JSON: the line and column).
+ * @param {Buffer} bytes
+ * @param {string} label
+ */
+function parseSubmission(bytes, label) {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  try {
+    return parseNotebook(text, label);
+  } catch (e) {
+    if (!(e instanceof NotebookError)) throw e;
+    const at = /at position (\d+)/.exec(e.message);
+    if (at && !/line \d+ column \d+/.test(e.message)) {
+      const before = text.slice(0, Number(at[1]));
+      const line = before.split("\n").length;
+      const column = Number(at[1]) - before.lastIndexOf("\n");
+      throw new NotebookError(`${e.message.replace(/\)$/, "")}, line ${line} column ${column})`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Executes one prepared notebook in the submission's sandbox: the one step of
+ * grading that talks to the student's kernel (today through
+ * run_submission.py, a Jupyter client). Resolves to the results of its code
+ * cells (by index), the kernel restarts, `fatal` when grading itself failed,
+ * and the executed notebook is left in dirs.executed. Everything it returns
+ * about cells is untrusted: the kernel says it.
  * @param {GradeContext} ctx
  * @param {Notebook} nb
  * @param {ScratchDirs} dirs
- * @param {string} marker
  * @returns {Promise<{ results: Record<string, CellResult>, restarts: number, fatal: Fatal | null, stderr: string }>}
  */
-function runSubmission(ctx, nb, dirs, marker) {
+function executeInSandbox(ctx, nb, dirs) {
   const { python, limits } = ctx;
   return new Promise((resolve) => {
     /** @type {NodeJS.ProcessEnv} */
     const env = Object.fromEntries(RUNNER_ENV_KEYS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
     Object.assign(env, { JUPYTER_PATH: dirs.jupyter, JUPYTER_RUNTIME_DIR: dirs.runtime, JUPYTER_CONFIG_DIR: dirs.config, JUPYTER_DATA_DIR: dirs.data, JUPYTER_PLATFORM_DIRS: "1" });
-    // With setpriv, the runner dies with the grader (and its kernel with it, see isolation.mjs).
-    const [command, ...prefix] = ctx.pdeathsig ? ["setpriv", "--pdeathsig", "KILL", python] : [python];
+    // In its own network namespace (isolation.mjs); with setpriv, the runner dies with
+    // the grader (and its kernel with it).
+    const setpriv = ctx.isolation.tools.setpriv;
+    const [command, ...prefix] = [...runnerPrefix(ctx.isolation.mode, ctx.isolation.tools), ...(setpriv && ctx.pdeathsig ? [setpriv, "--pdeathsig", "KILL"] : []), python];
     const child = spawn(
       command,
       [
         ...prefix,
-        RUNNER, "--kernel", GRADER_KERNEL, "--cwd", dirs.work, "--output", dirs.executed, "--kernel-log", dirs.kernelLog, "--marker", marker,
+        RUNNER, "--kernel", GRADER_KERNEL, "--cwd", dirs.work, "--output", dirs.executed, "--kernel-log", dirs.kernelLog, "--marker", `rnn-grader-unused-${randomBytes(8).toString("hex")}`,
         "--cell-timeout", String(limits.cellTimeout), "--time-limit", String(limits.timeLimit), "--memory-mb", String(limits.memoryMb),
       ],
       { env, stdio: ["pipe", "pipe", "pipe"], detached: true },
@@ -281,6 +371,77 @@ function runSubmission(ctx, nb, dirs, marker) {
 }
 
 /**
+ * Takes the recorder's lines (replay.mjs) out of the test cells' outputs of an
+ * executed notebook, in place; returns them by cell index. The lines are
+ * untrusted (student code can print anything); the replay checks them.
+ * @param {Notebook} executed
+ * @param {number[]} indices  the test cells
+ * @param {string} marker
+ * @returns {Map<number, string[]>}
+ */
+function takeRecords(executed, indices, marker) {
+  /** @type {Map<number, string[]>} */
+  const records = new Map();
+  const prefix = `${marker} `;
+  for (const index of indices) {
+    const cell = executed.cells[index];
+    /** @type {string[]} */
+    const lines = [];
+    const outputs = Array.isArray(cell?.outputs) ? cell.outputs : [];
+    for (const o of outputs) {
+      if (!o || typeof o !== "object" || o.output_type !== "stream" || o.name !== "stdout") continue;
+      const text = Array.isArray(o.text) ? o.text.join("") : typeof o.text === "string" ? o.text : "";
+      const kept = [];
+      for (const line of text.split(/(?<=\n)/)) {
+        if (line.startsWith(prefix)) lines.push(line.slice(prefix.length).replace(/\n$/, ""));
+        else kept.push(line);
+      }
+      o.text = kept.join("");
+    }
+    if (cell && Array.isArray(cell.outputs)) cell.outputs = outputs.filter((o) => !(o && typeof o === "object" && o.output_type === "stream" && o.text === ""));
+    records.set(index, lines);
+  }
+  return records;
+}
+
+/**
+ * Runs the instructor's test cells in a fresh Node.js process that no student
+ * code ever ran in (replay.mjs), against what the student's kernel recorded.
+ * @param {GradeContext} ctx
+ * @param {import("./replay.mjs").ReplayJob} job
+ * @returns {Promise<Record<string, ReplayResult> | { error: string }>}
+ */
+function replayTests(ctx, job) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...nodeFlagsForReplay(), REPLAY], { stdio: ["pipe", "pipe", "pipe"], detached: true, env: process.env });
+    ctx.children.add(child);
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => killGroup(child), (ctx.limits.cellTimeout + 60) * 1000);
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => {
+      if (stderr.length < 100_000) stderr += d;
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(JSON.stringify(job));
+    child.on("close", (code) => {
+      ctx.children.delete(child);
+      clearTimeout(timer);
+      try {
+        const out = JSON.parse(stdout);
+        if (code === 0 && out && typeof out.results === "object") return resolve(out.results);
+      } catch {
+        // reported below
+      }
+      resolve({ error: `the trusted replay of the tests failed (status ${code}): ${stderr.trim().split("\n").slice(-3).join(" / ")}` });
+    });
+  });
+}
+
+/** The replay decodes at most what the kernel may print (64 MB per notebook): room for that. */
+const nodeFlagsForReplay = () => ["--max-old-space-size=2048"];
+
+/**
  * Kills a process started with `detached: true` and everything in its process group.
  * @param {import("node:child_process").ChildProcess} child
  */
@@ -306,21 +467,27 @@ const manualStatus = (answer) => (answer === null ? "answer cell missing" : answ
 const FAILURE_STATUS = { ok: "failed", error: "failed", timeout: "timeout", memory: "memory", died: "died", "not-run": "not-run" };
 
 /**
- * Scores of one executed submission from the runner's per-cell results.
+ * Scores of one executed submission: a test passes when its trusted replay
+ * passed (replays); the kernel's per-cell results (results, untrusted) only
+ * explain a failure: a test the kernel never answered because it timed out,
+ * ran out of memory or died gets that status and message.
  * @param {GradingPlan} plan
  * @param {Record<string, CellResult>} results  by cell index
+ * @param {Record<string, ReplayResult>} replays  by cell index
  * @returns {ExerciseScore[]}
  */
-function score(plan, results) {
+function score(plan, results, replays) {
   const exercises = plan.exercises.map((ex) => {
     const tests = plan.tests.filter((t) => t.exercise === ex.name).map((t) => {
       /** @type {CellResult} */
       const r = results[t.index] ?? { status: "not-run", message: "not run" };
-      let status = r.status === "ok" && r.marker ? "passed" : FAILURE_STATUS[r.status] ?? "failed";
-      let message = r.message ?? "";
-      if (r.status === "ok" && !r.marker) {
-        status = "failed";
-        message = "the test cell did not run to its end (it reported success, but its last line never ran)";
+      const replay = replays[t.index] ?? { status: "failed", message: "not replayed", unanswered: true };
+      let status = replay.status === "ok" ? "passed" : "failed";
+      let message = replay.message;
+      if (replay.status !== "ok" && r.status !== "ok" && (replay.unanswered || r.status !== "error")) {
+        // The kernel did not answer: say why, as the kernel saw it.
+        status = FAILURE_STATUS[r.status] ?? "failed";
+        message = r.message ?? message;
       }
       return { grade_id: t.gradeId, points: status === "passed" ? t.points : 0, max_points: t.points, status, message, restored: t.restored };
     });
@@ -412,16 +579,25 @@ async function gradeOne(sub, ctx, n) {
   const result = { submission: sub.label, path: sub.file, notebook: null, status: "graded", points: 0, max_points: 0, exercises: [], manual: [], notes: [] };
   /** @type {Notebook | null} */
   let nb = null;
+  /** @type {Buffer | null} */
+  let bytes = null;
   /** @type {string | null} */
   let parseError = null;
+  /** @type {string | null} */
+  let refused = null;
   try {
-    const size = statSync(sub.file).size;
-    if (size > MAX_NOTEBOOK_BYTES) throw new NotebookError(`the file is larger than ${MAX_NOTEBOOK_BYTES >> 20} MB`);
-    nb = parseNotebook(readFileSync(sub.file, "utf8"), path.basename(sub.file));
+    bytes = readSubmissionFile(sub.file);
   } catch (e) {
-    // A file the grader cannot read (a NotebookError, or a file system error with a code) is the submission's problem.
-    if (!(e instanceof NotebookError) && !(e instanceof Error && "code" in e)) throw e;
-    parseError = e.message;
+    if (!(e instanceof NotebookError)) throw e;
+    refused = e.message;
+  }
+  if (bytes) {
+    try {
+      nb = parseSubmission(bytes, path.basename(sub.file));
+    } catch (e) {
+      if (!(e instanceof NotebookError)) throw e;
+      parseError = e.message;
+    }
   }
   const source = matchSource(ctx.sources, sub.file, nb);
   /**
@@ -440,27 +616,46 @@ async function gradeOne(sub, ctx, n) {
     result.status = status;
     result.message = message;
   };
-  if (source && source.nb === null) {
+  if (refused !== null) {
+    zero("refused", `${sub.label}: not graded: ${refused}`, "not graded: the file was refused");
+  } else if (parseError !== null) {
+    // Named whether or not the file name matches a lesson: the message says what to fix.
+    zero("malformed", `${sub.label}: the notebook cannot be read: ${parseError}`, "not graded: the notebook cannot be read");
+  } else if (source && source.nb === null) {
     zero("grader-error", `the source notebook ${source.name} breaks the exercise convention (docs/exercises.md): ${source.problem.replace(/\n/g, "; ")}`, "not graded");
     ctx.graderErrors++;
   } else if (!source) {
     zero("unknown-notebook", `matches no source notebook (${ctx.sources.map((s) => s.name).join(", ")}): name it like the lesson it answers`);
-  } else if (nb === null) {
-    zero("malformed", `the notebook cannot be read: ${parseError}`, "not graded: the notebook cannot be read");
+  } else if (nb === null || bytes === null) {
+    throw new Error("gradeOne: no notebook and no reason (a bug of the grader)");
   } else {
     result.notebook = source.name;
-    const marker = `rnn-grader-passed-${randomBytes(12).toString("hex")}`;
+    const marker = `rnn-grader-call-${randomBytes(12).toString("hex")}`;
     const plan = gradingNotebook(source.nb, source.info, nb, { marker, params: ctx.full ? {} : { quick: true } });
     result.notes.push(...plan.notes);
-    const dirs = prepareScratch(ctx, sub, n);
+    const dirs = prepareScratch(ctx, sub, n, bytes);
     try {
-      const run = await runSubmission(ctx, plan.nb, dirs, marker);
+      const run = await executeInSandbox(ctx, plan.nb, dirs);
       result.restarts = run.restarts;
-      if (run.fatal) {
-        zero("grader-error", `grading failed (not the student's fault): ${run.fatal.message}${run.fatal.log?.length ? ` [kernel log: ${run.fatal.log.join(" / ")}]` : ""}`, "not graded: the grader failed");
+      // The executed notebook: written by the runner, its outputs are the student's (untrusted).
+      /** @type {Notebook | null} */
+      let executed = null;
+      try {
+        executed = existsSync(dirs.executed) ? parseNotebook(readSubmissionFile(dirs.executed, 4 * MAX_NOTEBOOK_BYTES).toString("utf8"), "the executed notebook") : null;
+      } catch (e) {
+        if (!(e instanceof NotebookError)) throw e;
+      }
+      const records = executed ? takeRecords(executed, plan.tests.map((t) => t.index), marker) : new Map();
+      const replays = run.fatal
+        ? {}
+        : await replayTests(ctx, { tests: plan.tests.map((t) => ({ index: t.index, source: t.source, names: t.names, records: records.get(t.index) ?? [] })) });
+      const replayError = "error" in replays && typeof replays.error === "string" ? replays.error : null;
+      if (run.fatal || replayError) {
+        const why = run.fatal ? `${run.fatal.message}${run.fatal.log?.length ? ` [kernel log: ${run.fatal.log.join(" / ")}]` : ""}` : replayError;
+        zero("grader-error", `grading failed (not the student's fault): ${why}`, "not graded: the grader failed");
         ctx.graderErrors++;
       } else {
-        result.exercises = score(plan, run.results);
+        result.exercises = score(plan, run.results, /** @type {Record<string, ReplayResult>} */ (replays));
         result.points = result.exercises.reduce((a, e) => a + e.points, 0);
         result.max_points = result.exercises.reduce((a, e) => a + e.max_points, 0);
         result.manual = plan.answers.map((a) => ({ grade_id: a.gradeId, max_points: a.points, status: manualStatus(a.answer), answer: a.answer }));
@@ -469,10 +664,10 @@ async function gradeOne(sub, ctx, n) {
           if (!graded.has(Number(index)) && r.status !== "ok") result.notes.push(`cell ${Number(index) + 1} of the executed notebook (not graded): ${r.status}: ${r.message}`);
         }
       }
-      if (existsSync(dirs.executed)) {
+      if (executed) {
         const target = path.join(ctx.out, "executed", sub.label.split(path.sep).filter((p) => p !== ".." && p !== "").join(path.sep));
         mkdirSync(path.dirname(target), { recursive: true });
-        copyFileSync(dirs.executed, target);
+        writeFileSync(target, JSON.stringify(executed, null, 1) + "\n");
         result.executed = path.relative(ctx.out, target);
       }
     } finally {
@@ -488,8 +683,9 @@ async function gradeOne(sub, ctx, n) {
  * @param {GradeContext} ctx
  * @param {Submission} sub
  * @param {number} n
+ * @param {Buffer} bytes  the submission as read (the file is not opened again)
  */
-function prepareScratch(ctx, sub, n) {
+function prepareScratch(ctx, sub, n, bytes) {
   const base = path.join(ctx.scratch, `submission-${n}`);
   /** @type {ScratchDirs} */
   const dirs = {
@@ -507,14 +703,15 @@ function prepareScratch(ctx, sub, n) {
   for (const d of [dirs.work, dirs.workSource, dirs.newRoot, dirs.runtime, dirs.config, dirs.data]) mkdirSync(d, { recursive: true, mode: 0o700 });
   // The scratch folder holds a copy of the student's own file, nothing of the instructor's.
   const copyTo = ctx.isolation.mode === "none" ? dirs.work : dirs.workSource;
-  copyFileSync(sub.file, path.join(copyTo, path.basename(sub.file)));
+  writeFileSync(path.join(copyTo, path.basename(sub.file)), bytes, { mode: 0o600 });
   if (ctx.isolation.mode === "none") symlinkSync(path.join(ROOT, "node_modules"), path.join(dirs.work, "node_modules"));
-  const spec = kernelSpec(ctx.isolation.mode, {
+  const spec = kernelSpec(ctx.isolation, {
     newRoot: dirs.newRoot,
     work: dirs.work,
     workSource: dirs.workSource,
     hide: ctx.hide,
     limits: ctx.limits,
+    uid: kernelUid(n),
   });
   const kdir = path.join(dirs.jupyter, "kernels", GRADER_KERNEL);
   mkdirSync(kdir, { recursive: true });
@@ -541,14 +738,18 @@ async function main() {
       throw new UsageError(`--out ${args.out} is inside the submissions folder ${a}: a later run would grade its executed notebooks`);
     }
   }
-  ensureLibraryBuilt();
-  const python = findPython(["nbclient", "nbformat", "jupyter_client"]);
+  // Fail closed before anything else runs: no sandbox, no grading (unless --isolation none).
+  /** @type {Isolation} */
   let isolation;
   try {
-    isolation = detectIsolation(args.isolation);
+    isolation = await detectIsolation(args.isolation);
   } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
+    if (e instanceof IsolationError) throw new UsageError(e.message);
+    throw e;
   }
+  if (isolation.mode === "none") console.error(NO_ISOLATION_WARNING);
+  ensureLibraryBuilt();
+  const python = findPython(["nbclient", "nbformat", "jupyter_client"]);
   const hide = [
     ...new Set([
       ...sourceDirs,
@@ -566,7 +767,7 @@ async function main() {
   /** @type {GradeContext} */
   const ctx = {
     sources, python, isolation, hide, scratch, limits: args.limits, out: args.out, full: args.full, keepScratch: args.keepScratch,
-    graderErrors: 0, children: new Set(), pdeathsig: process.platform === "linux" && which("setpriv") !== null,
+    graderErrors: 0, children: new Set(), pdeathsig: process.platform === "linux" && Boolean(isolation.tools.setpriv),
   };
   // Interrupted: stop the runners (their kernels die with them) and remove the scratch folders.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
@@ -580,7 +781,7 @@ async function main() {
 
   console.log(`npm run grade: ${submissions.length} submission(s) against ${sources.length} source notebook(s) in ${rel(args.source)}`);
   console.log(`Isolation: ${DESCRIPTIONS[isolation.mode]}.`);
-  if (isolation.mode === "none") console.log(`  (the sandbox is unavailable: ${isolation.reasons.join("; ")})`);
+  if (isolation.mode === "none") console.log(NO_ISOLATION_WARNING);
   for (const s of sources) {
     if (s.nb === null) console.log(`Warning: ${s.name} breaks the exercise convention; its submissions will not be graded:\n  ${s.problem.split("\n").join("\n  ")}`);
   }

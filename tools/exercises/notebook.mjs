@@ -14,7 +14,9 @@
 // Open questions are markdown cells {solution: true, grade: true, points: N},
 // graded by hand. Their model answer is the whole cell, or the part between
 // lines containing BEGIN SOLUTION and END SOLUTION.
+import { createRequire } from "node:module";
 import { NotebookError, sourceText, sourceLines, tagsOf, isObject } from "../notebooks.mjs";
+import { recorderSource } from "./replay.mjs";
 
 /**
  * @typedef {import("../notebooks.mjs").Cell} Cell
@@ -294,6 +296,87 @@ export function studentEdition(nb, label = "the notebook") {
 
 const PARAMETER_DECLARATION = /\b(?:let|var)\s+([A-Za-z_$][\w$]*)/g;
 
+const requireHere = createRequire(import.meta.url);
+/** @type {typeof import("typescript") | null} */
+let tsModule = null;
+/** TypeScript's parser, loaded when the grader first needs it (`npm run student` does not). */
+const typescript = () => (tsModule ??= /** @type {typeof import("typescript")} */ (requireHere("typescript")));
+
+/**
+ * @param {string} text
+ * @returns {import("typescript").SourceFile}
+ */
+const parse = (text) => typescript().createSourceFile("cell.ts", text, typescript().ScriptTarget.ES2022, true, typescript().ScriptKind.TS);
+
+/**
+ * The values a cell declares at its top level (functions, classes, enums,
+ * const/let/var): what a solution cell gives the tests to call.
+ * @param {string} text
+ * @returns {string[]}
+ */
+export function declaredNames(text) {
+  const ts = typescript();
+  /** @type {string[]} */
+  const names = [];
+  /** @param {import("typescript").BindingName} b */
+  const bind = (b) => {
+    if (ts.isIdentifier(b)) names.push(b.text);
+    else for (const e of b.elements) if (!ts.isOmittedExpression(e)) bind(e.name);
+  };
+  for (const st of parse(text).statements) {
+    if (ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) continue;
+    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isEnumDeclaration(st)) && st.name) names.push(st.name.text);
+    else if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) bind(d.name);
+  }
+  return [...new Set(names)];
+}
+
+/**
+ * A test cell split for the grader: its import statements (they must stay at
+ * the top level), the rest, the identifiers it mentions in code (not in strings
+ * or comments), and whether it awaits.
+ * @param {string} text
+ */
+export function splitTestCell(text) {
+  const ts = typescript();
+  const file = parse(text);
+  const first = file.statements.findIndex((st) => !ts.isImportDeclaration(st));
+  const at = first < 0 ? text.length : file.statements[first].getFullStart();
+  /** @type {Set<string>} */
+  const identifiers = new Set();
+  let awaits = false;
+  /** @param {import("typescript").Node} node */
+  const visit = (node) => {
+    if (ts.isIdentifier(node)) identifiers.add(node.text);
+    if (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier)) awaits = true;
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return { imports: text.slice(0, at).trim(), body: text.slice(at).trim(), identifiers, awaits };
+}
+
+/**
+ * The test cell as the student's kernel runs it: the instructor's code, with
+ * each of `names` (the student's functions it calls) wrapped by the recorder,
+ * which prints each call's arguments and answer as a line starting with
+ * `marker` (replay.mjs). The kernel's own verdict on this cell decides nothing.
+ * @param {string} text
+ * @param {string[]} names
+ * @param {string} marker
+ */
+export function recordingTestCell(text, names, marker) {
+  if (!names.length) return text;
+  const { imports, body, awaits } = splitTestCell(text);
+  const call = `(${awaits ? "async " : ""}(${names.join(", ")}) => {\n${body}\n})(${names.map((n) => `__rnnGraderRecord(${JSON.stringify(n)}, ${n})`).join(", ")})`;
+  return [
+    ...(imports ? [imports] : []),
+    "{ // Put here by the grader: records each call of the student's functions for the trusted replay.",
+    recorderSource(marker),
+    `${awaits ? "await " : ""}${call};`,
+    "}",
+  ].join("\n");
+}
+
 /**
  * A cell of the notebook the grader runs: source as one string, metadata
  * reduced to tags and nbgrader; `restored` marks a test cell put back.
@@ -305,7 +388,7 @@ const PARAMETER_DECLARATION = /\b(?:let|var)\s+([A-Za-z_$][\w$]*)/g;
  *   execution_count?: null,
  *   restored?: boolean,
  * }} GradingCell
- * @typedef {{ gradeId: string, exercise: string, points: number, index: number, restored: boolean }} GradedTest
+ * @typedef {{ gradeId: string, exercise: string, points: number, index: number, restored: boolean, source: string, names: string[] }} GradedTest
  * @typedef {{ name: string, points: number, solutionIndex: number | null }} GradedExercise
  * @typedef {{ gradeId: string, points: number, answer: string | null }} GradedAnswer
  */
@@ -317,9 +400,10 @@ const PARAMETER_DECLARATION = /\b(?:let|var)\s+([A-Za-z_$][\w$]*)/g;
  * deleted is put back after the exercise's solution cell. The student's own
  * outputs and metadata other than tags and nbgrader are dropped.
  *
- * `marker` is appended to each test cell as a final console.log: the grader
- * counts a test as passed only when the kernel reports success AND the cell
- * printed it, i.e. ran to its last line.
+ * Each test cell runs with the student's functions it calls wrapped by a
+ * recorder (recordingTestCell): its records, lines starting with `marker`,
+ * are what replay.mjs checks; `tests[].source` is the instructor's test cell
+ * and `tests[].names` the student's names it calls.
  * `params` ({name: value}) are assigned in a cell right after the cell tagged
  * `parameters`, for the names it declares (e.g. quick = true).
  *
@@ -363,12 +447,20 @@ export function gradingNotebook(source, info, submission, { marker, params = {} 
   }
   /** @type {Map<string, GradingCell>} grade id -> cell object (indices shift as cells are inserted) */
   const testCells = new Map();
+  /** @type {Map<string, { source: string, names: string[] }>} grade id -> the instructor's test and the student names it calls */
+  const testCode = new Map();
+  // What the tests may call of the student's: the values the source's solution cells declare.
+  const solutionNames = new Set(info.exercises.flatMap((ex) => declaredNames(sourceText(source.cells[ex.solutionIndex]))));
   for (const ex of info.exercises) {
     const solutionAt = find(ex.name);
     if (solutionAt >= 0 && cells[solutionAt].cell_type !== "code") cells[solutionAt].cell_type = "code";
     for (const t of ex.tests) {
       const cell = fromSource(t.index);
-      cell.source = `${cell.source.replace(/\s+$/, "")}\n;console.log(${JSON.stringify(marker)});`;
+      const original = cell.source;
+      const { identifiers } = splitTestCell(original);
+      const names = [...solutionNames].filter((n) => identifiers.has(n));
+      testCode.set(t.gradeId, { source: original, names });
+      cell.source = recordingTestCell(original, names, marker);
       let at = find(t.gradeId);
       if (at >= 0) {
         cells[at] = cell;
@@ -408,7 +500,8 @@ export function gradingNotebook(source, info, submission, { marker, params = {} 
     for (const t of ex.tests) {
       const cell = testCells.get(t.gradeId);
       if (!cell) throw new Error(`gradingNotebook: the test cell '${t.gradeId}' was not placed (a bug of the grader)`);
-      tests.push({ gradeId: t.gradeId, exercise: ex.name, points: t.points, index: cells.indexOf(cell), restored: !!cell.restored });
+      const code = testCode.get(t.gradeId) ?? { source: "", names: [] };
+      tests.push({ gradeId: t.gradeId, exercise: ex.name, points: t.points, index: cells.indexOf(cell), restored: !!cell.restored, ...code });
     }
     return { name: ex.name, points: ex.points, solutionIndex: solutionIndex >= 0 ? solutionIndex : null };
   });

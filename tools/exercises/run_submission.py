@@ -15,6 +15,9 @@ and gets a status: ok | error | timeout | memory | died | not-run.
     ten times a second) or hit the JavaScript heap limit: the kernel is killed.
   - died: the kernel process ended while running the cell (process.exit(),
     a crash, a signal).
+  - error is also the status of a cell after which the kernel sent something
+    the client cannot read (everything the kernel sends is untrusted): the
+    kernel is restarted as after a timeout.
 After a kill or a death the notebook runs again from the top in a fresh
 kernel, skipping the cells that broke it, so one broken exercise costs only
 its own points. A cell counts as passed only with status ok AND the marker
@@ -269,6 +272,13 @@ async def run(nb, args):
                         result = {"status": "memory", "message": "ran out of memory (the kernel's JavaScript heap limit)"}
                     else:
                         result = {"status": "died", "message": "the kernel died while running this cell (process.exit(), a crash or a signal)"}
+                    restart = True
+                except Exception as e:  # noqa: BLE001 - whatever the kernel sent is untrusted data
+                    # A message the client cannot read (e.g. the student patched JSON.stringify, which
+                    # the kernel uses to write its replies): the student's failure, not the grader's.
+                    # The kernel cannot be trusted to answer any more: start a fresh one, skipping this cell.
+                    what = clip(f"{type(e).__name__}: {e}", 160)
+                    result = {"status": "error", "message": f"the kernel sent a reply the grader cannot read ({what}): did this cell change the runtime (JSON, console, process)?"}
                     restart = True
                 result["seconds"] = round(time.monotonic() - t0, 2)
                 text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout")

@@ -2,7 +2,9 @@
 # The kernel launcher of `npm run grade` (tools/exercises/grade.mjs writes a
 # kernelspec that runs it). It runs as PID 1 of fresh mount, PID and IPC
 # namespaces created by `unshare` (and a user namespace when the grader is
-# not root), and starts the tslab kernel that executes one submission:
+# not root), inside the network namespace of the submission's runner (only a
+# loopback, shared with nothing else), and starts the tslab kernel that
+# executes one submission:
 #
 #   - in a minimal root of its own: /usr, /etc and the other system folders,
 #     the node executable and the course's node_modules/ and lib/, all
@@ -13,17 +15,22 @@
 #   - in its scratch folder, an empty size-limited tmpfs into which the
 #     submission (the student's file only) is copied: what the kernel writes
 #     there vanishes with it;
-#   - as user 65534 (nobody) without capabilities and with no_new_privs
-#     (when the grader is root; in a user namespace it keeps the caller's
-#     uid but drops every capability);
+#   - as a user id of its own ($GRADER_UID, one per submission) without
+#     capabilities and with no_new_privs (when the grader is root; in a user
+#     namespace it keeps the caller's uid but drops every capability);
 #   - under resource limits: RLIMIT_DATA (memory that can be written), CPU
-#     seconds, number of processes, no core files.
+#     seconds, no core files, and the number of processes, which counts per
+#     user id (root: the submission's own) or per user namespace (Linux 5.14
+#     and later), so one submission's processes never use up another's.
 #
 # Configuration comes from GRADER_* environment variables (see grade.mjs);
 # the kernel itself gets a clean environment. Usage:
 #   sandbox.sh CONNECTION_FILE      start the kernel
 #   sandbox.sh --probe CANARY       check that the sandbox works (prints sandbox-ok)
 set -eu
+# System tools by their own folders, never by the caller's PATH.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
 
 fail() { echo "sandbox.sh: $*" >&2; exit 97; }
 [ "$$" = 1 ] || fail "must run as PID 1 of a new PID namespace (unshare --pid --fork)"
@@ -33,8 +40,11 @@ REPO=${GRADER_REPO:?}
 NODE=${GRADER_NODE:?}
 MODE=${GRADER_MODE:-root}
 SCRATCH_MB=${GRADER_SCRATCH_MB:-256}
+KUID=${GRADER_UID:-65534}
+case "$KUID" in ''|*[!0-9]*) fail "GRADER_UID must be a number" ;; esac
 SETPRIV=$(command -v setpriv) || fail "setpriv not found"
 PRLIMIT=$(command -v prlimit) || fail "prlimit not found"
+CHROOT=$(command -v chroot) || fail "chroot not found"
 
 # Mounts made here stay here.
 mount --make-rprivate /
@@ -73,7 +83,7 @@ printf '%s\n' "${GRADER_HIDE:-}" | while IFS= read -r p; do
   elif [ -e "$R$p" ]; then mount --bind /dev/null "$R$p"; fi
 done
 
-if [ "$MODE" = root ]; then OWNER="uid=65534,gid=65534"; else OWNER="uid=0,gid=0"; fi
+if [ "$MODE" = root ]; then OWNER="uid=$KUID,gid=$KUID"; else OWNER="uid=0,gid=0"; fi
 mkdir -p "$R$WORK"
 mount -t tmpfs -o "size=${SCRATCH_MB}m,mode=700,$OWNER" grader-work "$R$WORK"
 if [ -n "${GRADER_WORK_SRC:-}" ]; then cp -R "$GRADER_WORK_SRC/." "$R$WORK/"; fi
@@ -81,33 +91,38 @@ ln -s "$REPO/node_modules" "$R$WORK/node_modules"
 
 if [ "${1:-}" = --probe ]; then
   CANARY=$2
+  PORT=${3:-0}
   set -- "$NODE" -e '
-    const fs = require("fs"), assert = require("assert");
-    const [canary, repo, mode] = process.argv.slice(1);
+    const fs = require("fs"), assert = require("assert"), net = require("net"), os = require("os");
+    const [canary, repo, mode, uid, port, nproc] = process.argv.slice(1);
     assert.throws(() => fs.readFileSync(canary), "the canary file is readable");
     assert.throws(() => fs.readdirSync(repo + "/notebooks"), "notebooks/ is visible");
     assert.throws(() => fs.writeFileSync(repo + "/lib/package.json", "x"), "lib/ is writable");
-    if (mode === "root") assert.strictEqual(process.getuid(), 65534, "still root");
+    if (mode === "root") assert.strictEqual(process.getuid(), Number(uid), "not the submission'"'"'s own uid");
     assert.strictEqual(process.pid, 1, "not in a PID namespace of its own");
+    const limits = fs.readFileSync("/proc/self/limits", "utf8");
+    assert.match(limits, new RegExp("Max processes +" + nproc + " "), "no process limit");
+    const names = Object.keys(os.networkInterfaces());
+    assert.deepStrictEqual(names.filter((n) => n !== "lo"), [], "network interfaces other than the loopback: " + names);
     fs.writeFileSync("probe.txt", "ok");
     require.resolve("@rnn-course/lib", { paths: [process.cwd()] });
-    console.log("sandbox-ok");' "$CANARY" "$REPO" "$MODE"
+    const s = net.connect(Number(port), "127.0.0.1");
+    s.on("connect", () => { console.error("sandbox.sh: the grader'"'"'s 127.0.0.1:" + port + " is reachable"); process.exit(1); });
+    s.on("error", () => console.log("sandbox-ok"));' "$CANARY" "$REPO" "$MODE" "$KUID" "$PORT" "${GRADER_NPROC:-512}"
 else
   cp "$1" "$R$WORK/.kernel-connection.json"
   chmod 600 "$R$WORK/.kernel-connection.json"
   # shellcheck disable=SC2086
   set -- "$NODE" ${GRADER_NODE_FLAGS:-} "$REPO/node_modules/tslab/bin/tslab" kernel --config-path "$WORK/.kernel-connection.json"
 fi
-if [ "$MODE" = root ]; then chown -R -h 65534:65534 "$R$WORK"; fi
+if [ "$MODE" = root ]; then chown -R -h "$KUID:$KUID" "$R$WORK"; fi
 
 if [ "$MODE" = root ]; then
-  DROP="--reuid=65534 --regid=65534 --clear-groups"
-  NPROC="--nproc=${GRADER_NPROC:-512}"
+  DROP="--reuid=$KUID --regid=$KUID --clear-groups"
 else
   DROP=""
-  NPROC="" # in a user namespace RLIMIT_NPROC would count every process of the real user
 fi
-LIMITS="--core=0 $NPROC"
+LIMITS="--core=0 --nproc=${GRADER_NPROC:-512}"
 if [ -n "${GRADER_DATA_BYTES:-}" ]; then LIMITS="$LIMITS --data=$GRADER_DATA_BYTES"; fi
 if [ -n "${GRADER_CPU_SECONDS:-}" ]; then LIMITS="$LIMITS --cpu=$GRADER_CPU_SECONDS"; fi
 KEEP=""
@@ -116,6 +131,6 @@ if [ -n "${RNN_COURSE_BACKEND:-}" ]; then KEEP="RNN_COURSE_BACKEND=$RNN_COURSE_B
 # shellcheck disable=SC2086
 # --pdeathsig after the uid change (which clears it): when unshare dies, so does
 # this PID 1, and with it every process of the namespace.
-exec "$PRLIMIT" $LIMITS -- chroot "$R" "$SETPRIV" $DROP --inh-caps=-all --bounding-set=-all --no-new-privs --pdeathsig KILL -- \
+exec "$PRLIMIT" $LIMITS -- "$CHROOT" "$R" "$SETPRIV" $DROP --inh-caps=-all --bounding-set=-all --no-new-privs --pdeathsig KILL -- \
   /bin/sh -c 'cd "$1" && shift && exec "$@"' sandbox "$WORK" \
   env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$WORK" TMPDIR=/tmp LANG=C.UTF-8 $KEEP "$@"
