@@ -162,6 +162,55 @@ describe("the trusted replay: the verdict is not the student's realm's (no kerne
     expect(r).toEqual({ status: "failed", message: "the student's kernel recorded no answer to perplexity([])", unanswered: true });
   });
 
+  it("every lesson's tests can be replayed: full marks for the solutions, 'not implemented yet' for the student edition", async () => {
+    // The lessons' solution and recording test cells run in one plain Node.js process standing in for the
+    // kernel (same library, after initBackend as the lessons do); the replay then judges its records.
+    const { describeExercises, gradingNotebook, studentEdition } = await load("tools/exercises/notebook.mjs");
+    const { replayAll }: ReplayModule = await load("tools/exercises/replay.mjs");
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "rnn-replay-lessons-"));
+    try {
+      const lessons = readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+      let tests = 0;
+      for (const lesson of lessons) {
+        const nb = JSON.parse(readFileSync(path.join(ROOT, "notebooks", lesson), "utf8"));
+        const info = describeExercises(nb, lesson);
+        for (const edition of ["solutions", "student"]) {
+          const submitted = edition === "student" ? studentEdition(nb, lesson).nb : nb;
+          const plan = gradingNotebook(nb, info, submitted, { marker: "MK" });
+          let program = `const { initBackend } = require("@rnn-course/lib");\n(async () => { await initBackend();\n`;
+          for (const [i, c] of (plan.nb.cells as Cell[]).entries()) {
+            if (c.cell_type !== "code" || !c.metadata.nbgrader) continue;
+            const code = ts.transpileModule(text(c), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } })
+              .outputText.replace(/^"use strict";$/m, "").replace(/^Object\.defineProperty\(exports.*$/m, "");
+            // Solution cells at one level (their functions are seen by later cells); each test cell in its own scope.
+            program += `console.log("CELL ${i}");\n` + (text(c).includes("__rnnGraderRecord") ? `try { await (async () => {\n${code}\n})(); } catch {}\n` : `${code}\n`);
+          }
+          const file = path.join(tmp, `${lesson}-${edition}.cjs`);
+          writeFileSync(file, program + "})();\n");
+          const r = spawnSync(process.execPath, [file], { encoding: "utf8", env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") } });
+          expect(r.status, r.stderr).toBe(0);
+          const records = new Map<number, string[]>();
+          let cell = -1;
+          for (const line of r.stdout.split("\n")) {
+            const m = /^CELL (\d+)$/.exec(line);
+            if (m) cell = Number(m[1]);
+            else if (line.startsWith("MK ")) records.set(cell, [...(records.get(cell) ?? []), line.slice(3)]);
+          }
+          const planned = plan.tests as { index: number; source: string; names: string[]; gradeId: string; exercise: string }[];
+          const results = await replayAll({ tests: planned.map((t) => ({ index: t.index, source: t.source, names: t.names, records: records.get(t.index) ?? [] })) });
+          for (const t of planned) {
+            const want = edition === "student" ? { status: "failed", message: `Error: not implemented yet: ${t.exercise}` } : { status: "ok", message: "" };
+            expect({ test: t.gradeId, ...results[t.index] }).toEqual({ test: t.gradeId, ...want, unanswered: false });
+            tests++;
+          }
+        }
+      }
+      expect(tests).toBeGreaterThanOrEqual(40); // 21 test cells in lessons 01-05, twice
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it("finds the names a solution cell gives the tests", async () => {
     const { declaredNames }: NotebookModule = await load("tools/exercises/notebook.mjs");
     expect(declaredNames("function sigmoid(x: number) { return x; }\ninterface T { a: number }\nconst [a, { b }] = [1, { b: 2 }];\nlet c = 3, d = 4;\nclass E {}\ndeclare const f: number;")).toEqual(["sigmoid", "a", "b", "c", "d", "E"]);
