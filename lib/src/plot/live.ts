@@ -137,7 +137,7 @@ interface Curve {
  * Used in lesson 00 (fitting y = wx + b by SGD), 02 (the character RNN on
  * Moby-Dick, training and held-out loss) and 03 (the character RNN whose W_h
  * is examined).
- * Used in lessons 05, 06 and 08.
+ * Used in lessons 05, 06, 08 and 09.
  */
 export class LiveLossCurve {
   private readonly options: LiveLossCurveOptions;
@@ -286,7 +286,7 @@ export interface ProgressBarOptions extends LiveOptions {
  * Used in lesson 01 (scoring the models; sampling), 02 (training one RNN per
  * window length), 03 (the recall task) and 04 (the character RNN with and
  * without clipping).
- * Used in lessons 06 and 08.
+ * Used in lessons 06, 08 and 09.
  */
 export class ProgressBar {
   private readonly total: number;

@@ -19,6 +19,7 @@ export function expectShape(layer: string, tensor: string, m: Matrix, rows: numb
  * Thrown by `expectFinite`: a NaN or ±Infinity where a finite number must be.
  * Its fields say where, so a caller (the training loop) can report it as
  * divergence when the value came out of the model rather than the data.
+ * Used in lesson 09.
  */
 export class NonFiniteError extends Error {
   override readonly name = "NonFiniteError";

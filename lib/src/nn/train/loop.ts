@@ -53,6 +53,7 @@ export interface MiniBatchOptions {
  * `batchSize`. Every index appears exactly once per epoch (unless the last,
  * partial batch is dropped). Shuffling each epoch decorrelates successive
  * gradients; the seed makes the order reproducible.
+ * Used in lesson 09.
  */
 export function miniBatches(n: number, batchSize: number, rng: Random, options: MiniBatchOptions = {}): number[][] {
   if (!(Number.isInteger(n) && n >= 0)) throw new Error(`miniBatches: n must be an integer >= 0, got ${n}`);

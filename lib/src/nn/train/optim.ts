@@ -125,6 +125,7 @@ export interface MomentumOptions {
  * parameters (Bengio et al. 2013) turns it into an update that needs only the
  * gradient at the stored weights: v ← μ·v − η·g, w ← w + μ·v − η·g. It corrects
  * the velocity one step earlier, so it overshoots less.
+ * Used in lesson 09.
  */
 export class Momentum extends Optimizer {
   readonly momentum: number;
