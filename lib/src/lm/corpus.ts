@@ -22,7 +22,7 @@ import { mobyDickText } from "../data/mobyDick";
 
 /**
  * Aligned inputs and targets: after reading inputs[i], the model should predict targets[i].
- * Used in lesson 02.
+ * Used in lessons 02 and 07.
  */
 export interface StreamPairs {
   inputs: Int32Array;
@@ -34,7 +34,7 @@ export interface StreamPairs {
  * the id before each. With `start` (e.g. the vocabulary's `<s>`), the first
  * token is predicted too, from `start`: N ids give N pairs. Without it, the
  * first token is only read: N ids give N − 1 pairs.
- * Used in lessons 02, 03, 06 and 08.
+ * Used in lessons 02, 03, 06, 07 and 08.
  */
 export function nextTokenPairs(ids: ArrayLike<number>, start?: number): StreamPairs {
   const n = ids.length;
@@ -71,7 +71,7 @@ export interface StreamBatchOptions {
  * the module comment). The lanes hold L = ⌊N / B⌋ positions each; the last
  * N − B·L pairs are left out, and so are the last L − T·⌊L/T⌋ positions of
  * each lane, so every window is full.
- * Used in lessons 02, 03, 06 and 08.
+ * Used in lessons 02, 03, 06, 07 and 08.
  */
 export class StreamBatches {
   readonly batch: number;
@@ -148,7 +148,7 @@ export interface CharCorpusOptions extends TokenizeOptions {
  * space), with the course's train/held-out split and a vocabulary built on
  * the training side. The ids use the same `Vocabulary` as the n-gram models,
  * so n-gram and recurrent models are scored on identical token streams.
- * Used in lessons 02, 03, 06 and 08.
+ * Used in lessons 02, 03, 06, 07 and 08.
  */
 export function mobyDickChars(options: CharCorpusOptions = {}): CharCorpus {
   const { minCount = 1, maxTrainChars, lowercase } = options;

@@ -104,7 +104,7 @@ export interface EvaluateOptions {
   ignoreIndex?: number;
 }
 
-/** The result of {@link RNNLanguageModel.evaluate}. */
+/** The result of {@link RNNLanguageModel.evaluate}. Used in lesson 07. */
 export interface LMEvaluation {
   /** Mean cross-entropy in nats per counted token. */
   loss: number;
@@ -130,7 +130,7 @@ export interface GenerateOptions {
 
 /**
  * Embedding or one-hot → recurrent layer → Dense readout → softmax.
- * Used in lessons 02, 03, 06 and 08.
+ * Used in lessons 02, 03, 06, 07 and 08.
  */
 export class RNNLanguageModel implements Module {
   readonly vocabSize: number;

@@ -319,7 +319,7 @@ export function displayBundle(bundle: MimeBundle): void {
 
 /**
  * Displays a figure in the notebook (prints `<Figure: title>` elsewhere).
- * Used in lessons 00, 01, 02, 03, 04, 05, 06, 08 and 09.
+ * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08 and 09.
  */
 export function show(fig: Figure): void {
   if (!inNotebook()) {

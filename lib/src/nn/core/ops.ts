@@ -115,7 +115,7 @@ export function frobeniusNorm(m: Matrix): number {
 
 /**
  * max |a − b| over the entries of two equally shaped matrices.
- * Used in lessons 05, 06 and 08.
+ * Used in lessons 05, 06, 07 and 08.
  */
 export function maxAbsDifference(a: Matrix, b: Matrix): number {
   if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`maxAbsDifference: shapes [${a.rows}, ${a.cols}] and [${b.rows}, ${b.cols}] differ`);

@@ -23,7 +23,7 @@ export interface DenseForward<X extends Matrix | Sequence> {
 
 /**
  * y = x·W + b.
- * Used in lessons 03, 04, 05, 06 and 08.
+ * Used in lessons 03, 04, 05, 06, 07 and 08.
  */
 export class Dense implements Module {
   /** Weights, [input, output]. */

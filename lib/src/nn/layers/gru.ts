@@ -90,7 +90,7 @@ export interface GRUCache {
  * A GRU layer over time-major sequences ({@link RecurrentLayer}); the state is
  * `{ h }`. Default convention: CS224N / PyTorch (see the module comment);
  * `resetAfter: false` and `zMultiplies: "candidate"` give the others.
- * Used in lesson 08.
+ * Used in lessons 07 and 08.
  */
 export class GRU implements RecurrentLayer<GRUCache> {
   /** Where r acts: on the recurrent product (true) or on h_{t−1} before it (false). */

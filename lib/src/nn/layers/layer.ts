@@ -13,7 +13,7 @@ import { linalg } from "../compute/linalg";
 
 /**
  * The state a recurrent layer carries from step to step (LSTM adds the cell `c`).
- * Used in lessons 02, 03, 06 and 08.
+ * Used in lessons 02, 03, 06, 07 and 08.
  */
 export interface RecurrentState {
   h: Matrix;
@@ -39,7 +39,7 @@ export interface RecurrentBackward {
   dFirst: RecurrentState;
 }
 
-/** Used in lessons 03, 05 and 08. */
+/** Used in lessons 03, 05, 07 and 08. */
 export interface RecurrentLayer<Cache = unknown> extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;

@@ -147,7 +147,7 @@ function gatherBlocks(gates: Matrix, from: number, rows: number, offsets: readon
  * is `{ h, c }` (and `a` with full gate recurrence). The backward pass is
  * written out by hand, step by step, including the gradient along the cell:
  * dc_{t−1} = dc_t ⊙ f_t (+ peephole terms).
- * Used in lessons 03 (the gradient along the cell), 05 (the cell) and 06 (every variant).
+ * Used in lessons 03 (the gradient along the cell), 05 (the cell), 06 (every variant) and 07 (against the GRU).
  */
 export class LSTM implements RecurrentLayer<LSTMCache> {
   /** The variant, as constructed (see {@link LSTMOptions}). */

@@ -38,7 +38,7 @@ export interface RNNCache {
 
 /**
  * Vanilla tanh RNN: h_t = tanh(x_t·Wxh + h_{t−1}·Whh + bh).
- * Used in lessons 02, 03, 04, 05 and 08.
+ * Used in lessons 02, 03, 04, 05, 07 and 08.
  */
 export class RNN implements RecurrentLayer<RNNCache> {
   /** Input-to-hidden weights, [input, hidden]. */

@@ -9,7 +9,7 @@ import { add, matmulAT, matmulBT } from "./ops";
 
 /**
  * One gate's weights (or, with the same shapes, their gradients): z = x_t W_x + h_{t−1} W_h + b.
- * Used in lesson 05.
+ * Used in lessons 05 and 07.
  */
 export interface GateWeights {
   /** W_x·, [input, hidden]. */

@@ -135,7 +135,7 @@ export interface MeanSquaredErrorResult<X extends Matrix | Sequence> {
 
 /**
  * Mean squared error over all elements; target must have the prediction's shape, both finite and not empty.
- * Used in lessons 05 and 06.
+ * Used in lessons 05, 06 and 07.
  */
 export function meanSquaredError(prediction: Matrix, target: Matrix): MeanSquaredErrorResult<Matrix>;
 export function meanSquaredError(prediction: Sequence, target: Matrix | Sequence): MeanSquaredErrorResult<Sequence>;
