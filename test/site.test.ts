@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { typesetMath, withoutLibrary, stoppedAtExercise, serveFolder, PLOTLY_MIME, LIBRARY_MARKER, FIGURE_CLASS } from "../tools/site.mjs";
+import { typesetMath, withoutLibrary, stoppedAtExercise, ranToTheEnd, serveFolder, PLOTLY_MIME, LIBRARY_MARKER, FIGURE_CLASS } from "../tools/site.mjs";
 import { findChromium, launchBrowser } from "../tools/browser.mjs";
 import { renderMarkdown } from "../tools/html.mjs";
 import type { Browser, Page } from "playwright-core";
@@ -82,6 +82,13 @@ describe("outputs on the site", () => {
     expect(stoppedAtExercise({ cells: [other] })).toBe(false);
     expect(stoppedAtExercise({ cells: [{ ...stub, metadata: {} }] })).toBe(false);
     expect(stoppedAtExercise({ cells: [{ cell_type: "code", source: "1", outputs: [] }] })).toBe(false);
+  });
+
+  it("of a run that failed only claims are accepted when every cell ran; a run cut short is not", () => {
+    const ran = (n: number | null) => ({ cell_type: "code" as const, source: "f()", execution_count: n, outputs: [] });
+    expect(ranToTheEnd({ cells: [{ cell_type: "markdown", source: "# T" }, ran(1), ran(2), { cell_type: "code", source: "  ", outputs: [] }] })).toBe(true);
+    expect(ranToTheEnd({ cells: [ran(1), ran(null)] })).toBe(false);
+    expect(ranToTheEnd({ cells: [ran(1), { ...ran(2), outputs: [{ output_type: "error", ename: "E", evalue: "x", traceback: [] }] }] })).toBe(false);
   });
 });
 
@@ -198,7 +205,7 @@ describe("the site of lessons 00 and 01 (student edition, quick mode) in Chromiu
   ])("%s over http: math typeset, every figure drawn, nothing fetched from elsewhere", async (file, neighbours) => {
     const page = await open(server.url + file);
     expect(page.errors).toEqual([]);
-    expect(page.figures).toBeGreaterThan(0);
+    expect(page.figures, build.output).toBeGreaterThan(0);
     expect(page.drawn).toBe(page.figures);
     expect(page.katex).toBeGreaterThan(5);
     expect(page.mathErrors).toBe(0);

@@ -265,6 +265,17 @@ export function stoppedAtExercise(nb) {
 }
 
 /**
+ * Whether every code cell of an executed notebook ran without error (a
+ * non-zero exit of the runner is then failed claims, which the page shows).
+ * @param {Notebook} nb
+ */
+export function ranToTheEnd(nb) {
+  return nb.cells.every(
+    (c) => c.cell_type !== "code" || !sourceText(c).trim() || (typeof c.execution_count === "number" && !(c.outputs ?? []).some((o) => o.output_type === "error")),
+  );
+}
+
+/**
  * Builds the student edition of the chosen lessons and runs each through the
  * course runner; returns the folder of executed notebooks and their files.
  * @param {{ names: string[], quick: boolean, work: string }} o
@@ -283,8 +294,8 @@ async function executeStudentEdition({ names, quick, work }) {
     if (!existsSync(result)) throw new SiteError(`${file}: the runner wrote no executed notebook (above)`);
     const nb = readNotebook(result);
     if (stoppedAtExercise(nb)) console.log(`${file}: ran up to its first exercise, whose stub throws as it does for a student`);
-    else if (nb.cells.some((c) => (c.outputs ?? []).some((o) => o.output_type === "error"))) throw new SiteError(`${file}: a cell failed (above)`);
-    else console.log(`${file}: some claims failed (above); the page shows them as measured`);
+    else if (ranToTheEnd(nb)) console.log(`${file}: some claims failed (above); the page shows them as measured`);
+    else throw new SiteError(`${file}: the run stopped before the end of the lesson (above)`);
   }
   return { executed, files };
 }
