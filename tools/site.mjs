@@ -19,7 +19,7 @@
 //                                       (a runner's --out folder), running nothing
 //   npm run site -- --serve [--port N]  then serve the site on http://127.0.0.1:N/ (default 8000)
 import { spawn } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -283,7 +283,6 @@ export function ranToTheEnd(nb) {
 async function executeStudentEdition({ names, quick, work }) {
   const student = path.join(work, "student");
   const executed = path.join(work, "executed");
-  rmSync(work, { recursive: true, force: true });
   mkdirSync(executed, { recursive: true });
   if ((await run("exercises/student.mjs", ["--out", student, ...names])) !== 0) throw new SiteError("building the student edition failed (above)");
   const files = courseLessons(student).lessons;
@@ -353,6 +352,7 @@ async function main(argv) {
   let executed;
   let files;
   let edition;
+  let cleanup = () => {};
   if (values.from) {
     if (values.quick) throw new SiteError("--quick chooses how lessons run; with --from nothing runs");
     executed = path.resolve(values.from);
@@ -360,12 +360,17 @@ async function main(argv) {
     files = positionals.length ? all.filter((f) => positionals.some((p) => f.startsWith(p))) : all;
     edition = `Executed notebooks of ${path.basename(executed)}/.`;
   } else {
-    ({ executed, files } = await executeStudentEdition({ names: positionals, quick: values.quick, work: path.join(path.dirname(out), `${path.basename(out)}-work`) }));
+    // Inside the project, wherever the site goes: the kernel finds @rnn-course/lib from the notebook's folder up.
+    mkdirSync(path.join(ROOT, "build"), { recursive: true });
+    const work = mkdtempSync(path.join(ROOT, "build", "site-work-"));
+    ({ executed, files } = await executeStudentEdition({ names: positionals, quick: values.quick, work }));
+    cleanup = () => rmSync(work, { recursive: true, force: true });
     edition = `Student edition${values.quick ? ", run in quick mode (every experiment small)" : ""}; built ${new Date().toISOString().slice(0, 10)}.`;
   }
   if (files.length === 0) throw new SiteError(`no lessons to build in ${executed}`);
   rmSync(out, { recursive: true, force: true });
   const report = writeSite({ executed, files, out, edition });
+  cleanup();
   let bad = 0;
   for (const r of report) {
     console.log(`${pageName(r.file)}: ${r.figures} figure(s)${r.errors.length ? `, ${r.errors.length} formula(s) KaTeX could not typeset` : ""}`);
