@@ -183,6 +183,17 @@ const firstLine = (text, limit) => {
   return t ? t.split("\n")[0].slice(0, limit) : "";
 };
 
+// The line of tslab's stderr that says what went wrong: a TypeScript message ("3:7 - Type ...")
+// or a thrown error ("Error: ...", "Uncaught TypeError: ..."), not the stack's location lines before it.
+const TS_ERROR = /^\d+:\d+ - /;
+const JS_ERROR = /^(?:Uncaught )?(?:[A-Za-z_$][\w$.]*)?(?:Error|Exception)\b/;
+
+/** @param {string} stderr */
+function errorLine(stderr) {
+  const lines = stderr.replace(ANSI, "").split("\n").map((l) => l.trim()).filter(Boolean);
+  return (lines.find((l) => TS_ERROR.test(l)) ?? lines.find((l) => JS_ERROR.test(l)) ?? lines[0] ?? "").slice(0, 300);
+}
+
 /**
  * Executes `notebook` (not modified) in a fresh kernel and resolves to the
  * executed copy and what happened; see the file's header. Rejects with
@@ -425,7 +436,7 @@ async function runCell(kernel, cell, code, { timeoutMs, graceMs, signal }) {
     // tslab reports a thrown error and TypeScript's compile errors on stderr, with no error output.
     const error = outputs.find((o) => o.output_type === "error");
     const stderr = outputs.filter((o) => o.output_type === "stream" && o.name === "stderr").map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
-    const what = typeof error?.evalue === "string" && error.evalue ? `${firstLine(String(error.ename ?? ""), 200)}: ${firstLine(error.evalue, 300)}` : firstLine(stderr, 300);
+    const what = typeof error?.evalue === "string" && error.evalue ? `${firstLine(String(error.ename ?? ""), 200)}: ${firstLine(error.evalue, 300)}` : errorLine(stderr);
     return { status: "error", message: what ? `failed: ${what}` : "failed" };
   } finally {
     clearTimeout(timer);
