@@ -290,7 +290,8 @@ function parseSubmission(bytes, label) {
     return parseNotebook(text, label);
   } catch (e) {
     if (!(e instanceof NotebookError)) throw e;
-    const at = /at position (\d+)/.exec(e.message);
+    // Where the JSON breaks, as line and column (a cut file breaks at its end).
+    const at = /at position (\d+)/.exec(e.message) ?? (/end of JSON input/.test(e.message) ? [ "", String(text.length) ] : null);
     if (at && !/line \d+ column \d+/.test(e.message)) {
       const before = text.slice(0, Number(at[1]));
       const line = before.split("\n").length;
