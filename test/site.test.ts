@@ -82,6 +82,17 @@ describe("outputs on the site", () => {
     expect(stoppedAtExercise({ cells: [other] })).toBe(false);
     expect(stoppedAtExercise({ cells: [{ ...stub, metadata: {} }] })).toBe(false);
     expect(stoppedAtExercise({ cells: [{ cell_type: "code", source: "1", outputs: [] }] })).toBe(false);
+    // A stub that defines a function throws in the cell that calls it: accepted when the id is this notebook's exercise.
+    const defined = { ...stub, outputs: [] };
+    const caller = { cell_type: "code" as const, source: "f()", metadata: {}, outputs: stub.outputs };
+    expect(stoppedAtExercise({ cells: [defined, caller] })).toBe(true);
+    expect(stoppedAtExercise({ cells: [{ ...defined, metadata: { nbgrader: { solution: true, grade_id: "01-y" } } }, caller] })).toBe(false);
+    // As tslab reports it: the error on stderr, the runner's record in the notebook's metadata.
+    const quiet = { cell_type: "code" as const, source: "f()", metadata: {}, outputs: [] };
+    const record = (message: string) => ({ "rnn-course-run": { status: "failed", cell: 2, message } });
+    expect(stoppedAtExercise({ metadata: record("01.ipynb: code cell 2 failed: Error: not implemented yet: 01-x"), cells: [defined, quiet] })).toBe(true);
+    expect(stoppedAtExercise({ metadata: record("01.ipynb: code cell 2 failed: Error: not implemented yet: 01-z"), cells: [defined, quiet] })).toBe(false);
+    expect(stoppedAtExercise({ metadata: record("01.ipynb: code cell 2 failed: TypeError: x is undefined"), cells: [defined, quiet] })).toBe(false);
   });
 
   it("of a run that failed only claims are accepted when every cell ran; a run cut short is not", () => {

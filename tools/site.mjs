@@ -253,15 +253,25 @@ function run(tool, args) {
 
 /**
  * Whether an executed student notebook stopped where a student's run stops:
- * at an exercise's stub, which throws "not implemented yet".
+ * at an exercise's stub, which throws "not implemented yet: <grade id>". A
+ * stub that defines a function throws only when a later cell (usually the
+ * exercise's visible test) calls it, so the failing cell may be either; the
+ * id the error names must be an exercise of this notebook.
  * @param {Notebook} nb
  */
 export function stoppedAtExercise(nb) {
+  // tslab reports a cell's error on stderr, so the runner's record of the run
+  // (the notebook's "rnn-course-run" metadata) names it; an error output counts too.
+  const run = nb.metadata?.["rnn-course-run"];
+  const recorded = isObject(run) && run.status === "failed" ? String(run.message ?? "") : "";
   const failed = nb.cells.find((c) => (c.outputs ?? []).some((o) => o.output_type === "error"));
-  if (!failed) return false;
-  const grader = failed.metadata?.nbgrader;
-  const error = (failed.outputs ?? []).find((o) => o.output_type === "error");
-  return isObject(grader) && grader.solution === true && /not implemented yet/.test(String(error?.evalue ?? ""));
+  const error = (failed?.outputs ?? []).find((o) => o.output_type === "error");
+  const named = /not implemented yet: (\S+)\s*$/.exec(recorded) ?? /^not implemented yet: (\S+)$/.exec(String(error?.evalue ?? "").trim());
+  if (!named) return false;
+  return nb.cells.some((c) => {
+    const grader = c.metadata?.nbgrader;
+    return isObject(grader) && grader.solution === true && grader.grade_id === named[1];
+  });
 }
 
 /**
