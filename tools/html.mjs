@@ -136,9 +136,8 @@ export function renderCell(cell) {
   );
 }
 
-const STYLE = `
-body{margin:0;background:#fff;color:#1f2328;font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif}
-main.notebook{max-width:64rem;margin:0 auto;padding:1.5rem 1rem 4rem}
+/** The look of cells and outputs, shared with the course site (tools/site.mjs). */
+export const CELL_STYLE = `
 .cell{margin:.6rem 0}
 .markdown-cell{padding:0 .5rem 0 5.5rem}
 .markdown-cell img{max-width:100%}
@@ -158,6 +157,11 @@ pre.source{flex:1;min-width:0;background:#f6f8fa;border:1px solid #d0d7de;border
 .error pre{background:#ffebe9;color:#82071e;padding:.3rem .5rem}
 div.math.display{overflow-x:auto;margin:.6rem 0}
 `;
+
+const STYLE = `
+body{margin:0;background:#fff;color:#1f2328;font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif}
+main.notebook{max-width:64rem;margin:0 auto;padding:1.5rem 1rem 4rem}
+${CELL_STYLE}`;
 
 /**
  * A whole notebook as one HTML page.

@@ -29,7 +29,7 @@ import katex from "katex";
 import { ROOT } from "./jupyter.mjs";
 import { courseLessons, LessonListError } from "./lessons.mjs";
 import { readNotebook, sourceText, tagsOf, isObject } from "./notebooks.mjs";
-import { renderCell } from "./html.mjs";
+import { renderCell, CELL_STYLE } from "./html.mjs";
 import { escapeHtml as esc, helpText, isParseArgsError } from "./cli.mjs";
 
 /**
@@ -173,22 +173,7 @@ nav:last-of-type{border-top:1px solid #d0d7de;border-bottom:0}
 a{color:#0969da}
 .edition{color:#57606a;font-size:.9rem}
 ol.lessons li{margin:.4rem 0;font-size:1.1rem}
-.cell{margin:.6rem 0}
-.markdown-cell{padding:0 .5rem 0 5.5rem}
-.markdown-cell img{max-width:100%}
-.markdown-cell table{border-collapse:collapse;margin:.6rem 0}
-.markdown-cell th,.markdown-cell td{border:1px solid #d0d7de;padding:.25rem .6rem}
-.markdown-cell code{background:#f6f8fa;padding:.1em .3em;border-radius:3px;font-size:90%}
-.input,.output{display:flex;align-items:flex-start}
-.prompt{flex:0 0 5rem;text-align:right;padding:.45rem .5rem 0 0;color:#6e7781;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
-.output .prompt{color:#bc4c00}
-pre{margin:0;white-space:pre-wrap;word-break:break-word;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace}
-pre.source{flex:1;min-width:0;background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:.45rem .6rem}
-.outputs{margin-top:.2rem}
-.output-body{flex:1;min-width:0;overflow-x:auto;padding:.2rem 0}
-.stream,.error{padding-left:5.5rem}
-.stderr pre{background:#fff5f5;padding:0 .4rem}
-.error pre{background:#ffebe9;color:#82071e;padding:.3rem .5rem}
+${CELL_STYLE}
 .math-display{overflow-x:auto;overflow-y:hidden;margin:.6rem 0}
 .math-error{color:#cf222e}
 @media (max-width:40rem){.markdown-cell,.stream,.error{padding-left:0}.prompt{display:none}}
