@@ -7,3 +7,6 @@ export * from "./power";
 export * from "./jacobian";
 export * from "./cliff";
 export * from "./stepShares";
+export * from "./correlation";
+export * from "./saturation";
+export * from "./lstmActivations";

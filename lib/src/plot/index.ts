@@ -16,3 +16,4 @@ export * from "./surface";
 export * from "./table";
 export * from "./subplots";
 export * from "./live";
+export * from "./textHeat";

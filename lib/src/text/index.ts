@@ -1,3 +1,4 @@
 /** Text processing: tokenizers, sentence splitting, the vocabulary. */
 export * from "./tokenize";
 export * from "./vocabulary";
+export * from "./states";
