@@ -11,7 +11,10 @@ import { LSTM, LSTMCache, LSTMGate } from "../nn/layers/lstm";
 import { Stacked, StackedCache } from "../nn/layers/stacked";
 import { RecurrentForward } from "../nn/layers/layer";
 
-/** Every step's activations of one LSTM layer, [T·B, H] each (rows t·B … t·B + B − 1 are step t). */
+/**
+ * Every step's activations of one LSTM layer, [T·B, H] each (rows t·B … t·B + B − 1 are step t).
+ * Used in lesson 10.
+ */
 export interface LSTMActivations {
   /** The gates the layer's variant has (a variant without a gate has no entry for it); `g` is the candidate c̃. */
   gates: Partial<Record<LSTMGate, Matrix>>;
@@ -23,15 +26,16 @@ export interface LSTMActivations {
 
 /**
  * The gates, cells and outputs of every step of `forward`, which must be
- * `layer.forward(…)`'s result.
+ * `layer.forward(…)`'s result (e.g. the `recurrent` part of a language
+ * model's forward pass); anything else is refused.
  * Used in lesson 10.
  */
-export function lstmActivations(layer: LSTM, forward: RecurrentForward<LSTMCache>): LSTMActivations {
+export function lstmActivations(layer: LSTM, forward: RecurrentForward<unknown>): LSTMActivations {
   if (!(layer instanceof LSTM)) throw new TypeError("lstmActivations: layer must be an nn.LSTM");
   const H = layer.hiddenSize, G = layer.gateOrder.length * H;
-  const cache = forward?.cache;
+  const cache = forward?.cache as Partial<LSTMCache> | undefined;
   const gates = cache?.gates;
-  if (!(gates instanceof Matrix) || gates.cols !== G || !(cache.c?.data instanceof Matrix) || forward.h.data.cols !== H) {
+  if (!cache || !(gates instanceof Matrix) || gates.cols !== G || !(cache.c?.data instanceof Matrix) || forward.h?.data?.cols !== H) {
     throw new Error(`lstmActivations: the forward result does not come from this LSTM (expected gate activations [T·B, ${G}] and cells [T·B, ${H}] in its cache)`);
   }
   const N = gates.rows;
@@ -50,14 +54,14 @@ export function lstmActivations(layer: LSTM, forward: RecurrentForward<LSTMCache
  * first; `forward` must be `stack.forward(…)`'s result.
  * Used in lesson 10.
  */
-export function stackedLstmActivations(stack: Stacked, forward: RecurrentForward<StackedCache>): LSTMActivations[] {
+export function stackedLstmActivations(stack: Stacked, forward: RecurrentForward<unknown>): LSTMActivations[] {
   if (!(stack instanceof Stacked)) throw new TypeError("stackedLstmActivations: stack must be an nn.Stacked");
-  const layers = forward?.cache?.layers;
+  const layers = (forward?.cache as Partial<StackedCache> | undefined)?.layers;
   if (!Array.isArray(layers) || layers.length !== stack.layers.length) {
     throw new Error(`stackedLstmActivations: the forward result does not come from this stack of ${stack.layers.length} layers`);
   }
   return stack.layers.map((layer, i) => {
     if (!(layer instanceof LSTM)) throw new TypeError(`stackedLstmActivations: layer ${i} of the stack is not an nn.LSTM`);
-    return lstmActivations(layer, layers[i] as RecurrentForward<LSTMCache>);
+    return lstmActivations(layer, layers[i]);
   });
 }

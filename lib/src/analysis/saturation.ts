@@ -18,7 +18,10 @@ export interface SaturationOptions {
   high?: number;
 }
 
-/** Per unit, the fraction of steps spent in each saturated regime. */
+/**
+ * Per unit, the fraction of steps spent in each saturated regime.
+ * Used in lesson 10.
+ */
 export interface GateSaturation {
   /** Fraction of rows where unit j is below `low`. */
   left: Float64Array;

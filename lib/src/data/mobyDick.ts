@@ -69,7 +69,7 @@ export function mobyDickSections(): readonly MobyDickSection[] {
 /**
  * The text of one side of the split (or of the whole book), sections in
  * reading order separated by a blank line so that no sentence spans two.
- * Used in lessons 02 and 04.
+ * Used in lessons 02, 04 and 10.
  */
 export function mobyDickText(split: MobyDickSplit | "all"): string {
   if (split !== "train" && split !== "heldout" && split !== "all") {

@@ -34,7 +34,7 @@ export interface StreamPairs {
  * the id before each. With `start` (e.g. the vocabulary's `<s>`), the first
  * token is predicted too, from `start`: N ids give N pairs. Without it, the
  * first token is only read: N ids give N − 1 pairs.
- * Used in lessons 02, 03, 06, 07 and 08.
+ * Used in lessons 02, 03, 06, 07, 08 and 10.
  */
 export function nextTokenPairs(ids: ArrayLike<number>, start?: number): StreamPairs {
   const n = ids.length;
@@ -71,7 +71,7 @@ export interface StreamBatchOptions {
  * the module comment). The lanes hold L = ⌊N / B⌋ positions each; the last
  * N − B·L pairs are left out, and so are the last L − T·⌊L/T⌋ positions of
  * each lane, so every window is full.
- * Used in lessons 02, 03, 06, 07 and 08.
+ * Used in lessons 02, 03, 06, 07, 08 and 10.
  */
 export class StreamBatches {
   readonly batch: number;

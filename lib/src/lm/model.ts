@@ -130,7 +130,7 @@ export interface GenerateOptions {
 
 /**
  * Embedding or one-hot → recurrent layer → Dense readout → softmax.
- * Used in lessons 02, 03, 06, 07 and 08.
+ * Used in lessons 02, 03, 06, 07, 08 and 10.
  */
 export class RNNLanguageModel implements Module {
   readonly vocabSize: number;

@@ -25,7 +25,7 @@ export interface StreamEvaluation {
 
 /**
  * Mean −ln P(w_i | w_{i−n+1} … w_{i−1}) over every token of `ids`.
- * Used in lessons 02, 07 and 08.
+ * Used in lessons 02, 07, 08 and 10.
  */
 export function streamEvaluation(model: LanguageModel, ids: ArrayLike<number>): StreamEvaluation {
   const n = ids.length;

@@ -273,7 +273,7 @@ export function checkSentence(s: Sentence, index: number, vocab: Vocabulary, whe
 
 /**
  * Counts the n-grams of orders 1..n of tokenized, encoded sentences.
- * Used in lessons 01, 02, 07 and 08.
+ * Used in lessons 01, 02, 07, 08 and 10.
  */
 export function countNgrams(sentences: readonly Sentence[], vocab: Vocabulary, n: number): NgramCounts {
   return new NgramCounts(sentences, vocab, n);

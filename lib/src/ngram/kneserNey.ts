@@ -24,7 +24,7 @@ import { checkDiscount, NgramModel, suffix } from "./model";
 
 /**
  * The interpolated Kneser–Ney estimator with one absolute discount d.
- * Used in lessons 02, 07 and 08.
+ * Used in lessons 02, 07, 08 and 10.
  */
 export class KneserNeyModel extends NgramModel {
   readonly name = "kneser-ney";

@@ -310,7 +310,10 @@ export class LiveOutput {
   }
 }
 
-/** Displays a MIME bundle in the notebook, or prints its text form elsewhere. */
+/**
+ * Displays a MIME bundle in the notebook, or prints its text form elsewhere.
+ * Used in lesson 10.
+ */
 export function displayBundle(bundle: MimeBundle): void {
   const write = kernelChannel();
   if (write) write({ data: bundle, metadata: {}, transient: {} }, false);
@@ -319,7 +322,7 @@ export function displayBundle(bundle: MimeBundle): void {
 
 /**
  * Displays a figure in the notebook (prints `<Figure: title>` elsewhere).
- * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08 and 09.
+ * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09 and 10.
  */
 export function show(fig: Figure): void {
   if (!inNotebook()) {

@@ -40,7 +40,7 @@ export interface LinesOptions extends AxesOptions {
  * states; loss and ‖g‖ of gradient descent with and without clipping; angle
  * against the clipping threshold; the character RNN's loss and ‖g‖), and by
  * `LiveLossCurve`.
- * Used in lessons 05, 06, 07, 08 and 09.
+ * Used in lessons 05, 06, 07, 08, 09 and 10.
  */
 export function lines(options: LinesOptions): Figure {
   const fn = "lines";

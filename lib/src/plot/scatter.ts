@@ -35,8 +35,8 @@ export interface ScatterOptions extends AxesOptions {
 
 /**
  * Scatter plot of points (embeddings, eigenvalues with `unitCircle`), with optional equal axes and shapes.
- * Used in lesson 00 (eigenvalues of a random matrix around the unit circle)
- * and 03 (fig. 2, eigenvalues of W_h before and after training).
+ * Used in lesson 00 (eigenvalues of a random matrix around the unit circle),
+ * 03 (fig. 2, eigenvalues of W_h before and after training) and 10 (gate saturation per unit).
  */
 export function scatter(options: ScatterOptions): Figure {
   const fn = "scatter";

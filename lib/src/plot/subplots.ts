@@ -57,7 +57,7 @@ function domains(n: number, gap: number): Array<[number, number]> {
  * held-out text), 03 (fig. 1, Jacobian products with and without tanh) and
  * 04 (the two gradient-descent runs step by step; how far clipping turns the
  * gradient; the character RNN's loss and ‖g‖ with and without clipping).
- * Used in lesson 09.
+ * Used in lessons 09 and 10.
  */
 export function subplots(options: SubplotsOptions): Figure {
   const fn = "subplots";

@@ -29,7 +29,7 @@ export interface LookupOptions {
  * Token <-> id maps. Ids 0, 1, 2 are `<unk>`, `<s>`, `</s>`; the others are
  * the training tokens by decreasing count, ties broken alphabetically, so the
  * same corpus always gives the same ids.
- * Used in lesson 01.
+ * Used in lessons 01 and 10.
  */
 export class Vocabulary {
   /** Id of `<unk>`. */

@@ -13,7 +13,7 @@ import { linalg } from "../compute/linalg";
 
 /**
  * The state a recurrent layer carries from step to step (LSTM adds the cell `c`).
- * Used in lessons 02, 03, 06, 07 and 08.
+ * Used in lessons 02, 03, 06, 07, 08 and 10.
  */
 export interface RecurrentState {
   h: Matrix;

@@ -74,7 +74,10 @@ import { LayerOptions, gaussianParameter, zeroParameter } from "./parameters";
 import { activations, sigmoidInPlaceRange, tanhInPlaceRange } from "../compute/activations";
 import { expectShape, expectDType, expectSize, expectFinite } from "../core/shapes";
 
-/** The LSTM's gates; `g` is the candidate cell value c̃. */
+/**
+ * The LSTM's gates; `g` is the candidate cell value c̃.
+ * Used in lesson 10.
+ */
 export type LSTMGate = "i" | "f" | "g" | "o";
 
 /** Options of {@link LSTM}: the common layer options plus the Odyssey variants (see the module comment for each equation). */
@@ -147,7 +150,7 @@ function gatherBlocks(gates: Matrix, from: number, rows: number, offsets: readon
  * is `{ h, c }` (and `a` with full gate recurrence). The backward pass is
  * written out by hand, step by step, including the gradient along the cell:
  * dc_{t−1} = dc_t ⊙ f_t (+ peephole terms).
- * Used in lessons 03 (the gradient along the cell), 05 (the cell), 06 (every variant) and 07 (against the GRU).
+ * Used in lessons 03 (the gradient along the cell), 05 (the cell), 06 (every variant), 07 (against the GRU) and 10 (its cells and gates, read out).
  */
 export class LSTM implements RecurrentLayer<LSTMCache> {
   /** The variant, as constructed (see {@link LSTMOptions}). */

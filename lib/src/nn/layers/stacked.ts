@@ -70,7 +70,7 @@ export interface LayeredBackward extends RecurrentBackward {
 
 /**
  * Recurrent layers stacked bottom to top, with optional skip connections.
- * Used in lesson 08.
+ * Used in lessons 08 and 10.
  */
 export class Stacked implements RecurrentLayer<StackedCache> {
   readonly inputSize: number;
