@@ -1,9 +1,9 @@
 // Headless Chromium for the runner: static PNGs of figures, and the check
 // that every figure of an exported HTML page is drawn.
-import { existsSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { spawnSync } from "node:child_process";
 import { FIGURE_CLASS } from "./library.mjs";
 
 /**
@@ -13,12 +13,42 @@ import { FIGURE_CLASS } from "./library.mjs";
 
 const require = createRequire(import.meta.url);
 
-/** Path of a Chromium/Chrome binary, or null. CHROMIUM_PATH overrides the search. */
-export function findChromium() {
-  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  const which = spawnSync("sh", ["-c", "command -v chromium chromium-browser google-chrome | head -n1"], { encoding: "utf8" });
-  return (which.stdout ?? "").trim() || null; // no stdout when even sh is missing
+/** A browser named by CHROMIUM_PATH that is not there. */
+export class BrowserError extends Error {}
+
+/** What to do when there is no browser: said wherever one is missing. */
+export const CHROMIUM_HINT = "install Chromium (Debian: `apt-get install chromium`) or set CHROMIUM_PATH to a Chrome or Chromium binary";
+
+/** The names a Chromium binary goes by, searched for on PATH in this order. */
+const NAMES = ["chromium", "chromium-browser", "google-chrome"];
+
+/** @param {string} file */
+const isExecutable = (file) => {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Path of a Chromium/Chrome binary, or null when there is none. CHROMIUM_PATH
+ * names one (an error when it is not an executable file); else the first of
+ * NAMES in a folder of PATH, so a PATH without it means no browser.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {string | null}
+ */
+export function findChromium(env = process.env) {
+  if (env.CHROMIUM_PATH) {
+    if (!isExecutable(env.CHROMIUM_PATH)) throw new BrowserError(`CHROMIUM_PATH=${env.CHROMIUM_PATH} is not an executable file`);
+    return env.CHROMIUM_PATH;
+  }
+  const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
+  for (const name of NAMES) {
+    for (const dir of dirs) if (isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return null;
 }
 
 // Flags for a closed network and a root user, as this project's machines need.

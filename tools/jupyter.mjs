@@ -48,8 +48,8 @@ export function jupyterEnv(extra = {}) {
  * it, so several candidates are tried. RNN_COURSE_PYTHON names the one to
  * use: then only that one, and an error if it lacks a module (a Python the
  * user chose is never silently replaced by another).
- * Only Jupyter itself needs Python now (`npm run lab`, and the grader until
- * it runs submissions with tools/kernel/); the course runs with Node alone.
+ * Only Jupyter itself needs Python (`npm run lab`); the runner, the grader
+ * and the tests speak to the kernel from Node (tools/kernel/).
  * @param {string[]} modules
  */
 export function findPython(modules) {
@@ -70,8 +70,8 @@ export function findPython(modules) {
   }
   throw new Error(
     `no Python with ${modules.join(", ")} was found (tried ${tried.join("; ")}).\n` +
-      "Install Jupyter: on Debian/Ubuntu `sudo apt-get install jupyter-nbconvert jupyter-notebook python3-nbclient`, " +
-      "elsewhere `pip install nbclient nbconvert jupyterlab`; or point RNN_COURSE_PYTHON at a Python that has them.",
+      "Install Jupyter: on Debian/Ubuntu `sudo apt-get install jupyter-notebook`, " +
+      "elsewhere `pip install jupyterlab`; or point RNN_COURSE_PYTHON at a Python that has them.",
   );
 }
 
@@ -103,7 +103,7 @@ export function ensureLibraryBuilt() {
 /**
  * Calls `onEvent` with each JSON object a child prints, one per line (other
  * lines are skipped). T is the shape of the events the child documents
- * (tools/exercises/run_submission.py, tools/kernel/execute.mjs --json): both sides are this
+ * (tools/exercises/run_submission.mjs, tools/kernel/execute.mjs --json): both sides are this
  * project's, so the objects are taken as T without further checks.
  * @template T
  * @param {import("node:stream").Readable} stream

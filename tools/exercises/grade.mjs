@@ -33,7 +33,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, findPython, ensureLibraryBuilt, onJsonLines, realPath, isInside } from "../jupyter.mjs";
+import { ROOT, ensureLibraryBuilt, onJsonLines, realPath, isInside } from "../jupyter.mjs";
 import { parseNotebook, readNotebook, NotebookError, MAX_NOTEBOOK_BYTES } from "../notebooks.mjs";
 import { formatSeconds, helpText, isParseArgsError } from "../cli.mjs";
 import { describeExercises, gradingNotebook, nbgraderOf, ANSWER_STUB } from "./notebook.mjs";
@@ -51,7 +51,7 @@ import { detectIsolation, kernelSpec, kernelUid, runnerPrefix, DESCRIPTIONS, GRA
  * @typedef {{ file: string, name: string, info: ExercisesInfo } & ({ nb: Notebook, problem?: undefined } | { nb: null, problem: string })} Source
  * @typedef {{ file: string, label: string }} Submission
  *
- * The events run_submission.py prints (its docstring).
+ * The events run_submission.mjs prints (its header).
  * @typedef {"ok" | "error" | "timeout" | "memory" | "died" | "not-run"} CellStatus
  * @typedef {{ status: CellStatus, message?: string, seconds?: number }} CellResult
  * @typedef {import("./replay.mjs").ReplayResult} ReplayResult
@@ -72,19 +72,19 @@ import { detectIsolation, kernelSpec, kernelUid, runnerPrefix, DESCRIPTIONS, GRA
  * }} SubmissionReport
  *
  * @typedef {{
- *   sources: Source[], python: string, isolation: Isolation, hide: string[], scratch: string,
+ *   sources: Source[], isolation: Isolation, hide: string[], scratch: string,
  *   limits: Limits, out: string, full: boolean, keepScratch: boolean, graderErrors: number,
  *   children: Set<import("node:child_process").ChildProcess>, pdeathsig: boolean,
  * }} GradeContext
  * @typedef {{
  *   base: string, work: string, workSource: string, newRoot: string, jupyter: string, runtime: string,
- *   config: string, data: string, executed: string, kernelLog: string,
+ *   data: string, executed: string, kernelLog: string,
  * }} ScratchDirs
  */
 
 class UsageError extends Error {}
 
-const RUNNER = path.join(ROOT, "tools", "exercises", "run_submission.py");
+const RUNNER = path.join(ROOT, "tools", "exercises", "run_submission.mjs");
 const REPLAY = path.join(ROOT, "tools", "exercises", "replay.mjs");
 /** @param {number} x */
 const fmtPoints = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0+$/, ""));
@@ -229,7 +229,7 @@ function matchSource(sources, file, nb) {
   return null;
 }
 
-const RUNNER_ENV_KEYS = ["PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "RNN_COURSE_BACKEND", "TMPDIR", "SYSTEMROOT"];
+const RUNNER_ENV_KEYS = ["PATH", "HOME", "LANG", "LC_ALL", "RNN_COURSE_BACKEND", "SYSTEMROOT"];
 
 /** The largest submission the grader reads. */
 const MAX_SUBMISSION_BYTES = MAX_NOTEBOOK_BYTES;
@@ -304,8 +304,9 @@ function parseSubmission(bytes, label) {
 
 /**
  * Executes one prepared notebook in the submission's sandbox: the one step of
- * grading that talks to the student's kernel (today through
- * run_submission.py, a Jupyter client). Resolves to the results of its code
+ * grading that talks to the student's kernel (through run_submission.mjs,
+ * the course's Jupyter client in Node, started with this very Node inside the
+ * submission's network namespace). Resolves to the results of its code
  * cells (by index), the kernel restarts, `fatal` when grading itself failed,
  * and the executed notebook is left in dirs.executed. Everything it returns
  * about cells is untrusted: the kernel says it.
@@ -315,20 +316,21 @@ function parseSubmission(bytes, label) {
  * @returns {Promise<{ results: Record<string, CellResult>, restarts: number, fatal: Fatal | null, stderr: string }>}
  */
 function executeInSandbox(ctx, nb, dirs) {
-  const { python, limits } = ctx;
+  const { limits } = ctx;
   return new Promise((resolve) => {
     /** @type {NodeJS.ProcessEnv} */
     const env = Object.fromEntries(RUNNER_ENV_KEYS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
-    Object.assign(env, { JUPYTER_PATH: dirs.jupyter, JUPYTER_RUNTIME_DIR: dirs.runtime, JUPYTER_CONFIG_DIR: dirs.config, JUPYTER_DATA_DIR: dirs.data, JUPYTER_PLATFORM_DIRS: "1" });
+    // The grader's kernelspec only (JUPYTER_PATH and JUPYTER_DATA_DIR), and the kernel's connection file in the scratch folder (TMPDIR).
+    Object.assign(env, { JUPYTER_PATH: dirs.jupyter, JUPYTER_DATA_DIR: dirs.data, TMPDIR: dirs.runtime });
     // In its own network namespace (isolation.mjs); with setpriv, the runner dies with
     // the grader (and its kernel with it).
     const setpriv = ctx.isolation.tools.setpriv;
-    const [command, ...prefix] = [...runnerPrefix(ctx.isolation.mode, ctx.isolation.tools), ...(setpriv && ctx.pdeathsig ? [setpriv, "--pdeathsig", "KILL"] : []), python];
+    const [command, ...prefix] = [...runnerPrefix(ctx.isolation.mode, ctx.isolation.tools), ...(setpriv && ctx.pdeathsig ? [setpriv, "--pdeathsig", "KILL"] : []), process.execPath];
     const child = spawn(
       command,
       [
         ...prefix,
-        RUNNER, "--kernel", GRADER_KERNEL, "--cwd", dirs.work, "--output", dirs.executed, "--kernel-log", dirs.kernelLog, "--marker", `rnn-grader-unused-${randomBytes(8).toString("hex")}`,
+        RUNNER, "--kernel", GRADER_KERNEL, "--cwd", dirs.work, "--output", dirs.executed, "--kernel-log", dirs.kernelLog,
         "--cell-timeout", String(limits.cellTimeout), "--time-limit", String(limits.timeLimit), "--memory-mb", String(limits.memoryMb),
       ],
       { env, stdio: ["pipe", "pipe", "pipe"], detached: true },
@@ -696,12 +698,11 @@ function prepareScratch(ctx, sub, n, bytes) {
     newRoot: path.join(base, "root"),
     jupyter: path.join(base, "jupyter"),
     runtime: path.join(base, "runtime"),
-    config: path.join(base, "config"),
     data: path.join(base, "data"),
     executed: path.join(base, "executed.ipynb"),
     kernelLog: path.join(base, "kernel.log"),
   };
-  for (const d of [dirs.work, dirs.workSource, dirs.newRoot, dirs.runtime, dirs.config, dirs.data]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  for (const d of [dirs.work, dirs.workSource, dirs.newRoot, dirs.runtime, dirs.data]) mkdirSync(d, { recursive: true, mode: 0o700 });
   // The scratch folder holds a copy of the student's own file, nothing of the instructor's.
   const copyTo = ctx.isolation.mode === "none" ? dirs.work : dirs.workSource;
   writeFileSync(path.join(copyTo, path.basename(sub.file)), bytes, { mode: 0o600 });
@@ -750,7 +751,6 @@ async function main() {
   }
   if (isolation.mode === "none") console.error(NO_ISOLATION_WARNING);
   ensureLibraryBuilt();
-  const python = findPython(["nbclient", "nbformat", "jupyter_client"]);
   const hide = [
     ...new Set([
       ...sourceDirs,
@@ -767,7 +767,7 @@ async function main() {
   const rel = (p) => path.relative(process.cwd(), p) || ".";
   /** @type {GradeContext} */
   const ctx = {
-    sources, python, isolation, hide, scratch, limits: args.limits, out: args.out, full: args.full, keepScratch: args.keepScratch,
+    sources, isolation, hide, scratch, limits: args.limits, out: args.out, full: args.full, keepScratch: args.keepScratch,
     graderErrors: 0, children: new Set(), pdeathsig: process.platform === "linux" && Boolean(isolation.tools.setpriv),
   };
   // Interrupted: stop the runners (their kernels die with them) and remove the scratch folders.

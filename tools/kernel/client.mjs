@@ -135,6 +135,9 @@ export class KernelClient {
     this.listeners = new Map();
     /** @type {((exit: { code: number | null, signal: NodeJS.Signals | null }) => void)[]} */
     this.exitListeners = [];
+    /** Set when the kernel sent a signed message that is not JSON: what it was (the kernel is then stopped). */
+    /** @type {string | null} */
+    this.unreadable = null;
     /** Messages that failed the signature check (never acted on). */
     this.badSignatures = 0;
     this.closed = false;
@@ -166,7 +169,18 @@ export class KernelClient {
   async listen(channel) {
     try {
       for await (const frames of this.sockets[channel]) {
-        const message = this.parse(frames, channel);
+        /** @type {Message | null} */
+        let message;
+        try {
+          message = this.parse(frames, channel);
+        } catch (e) {
+          // Signed by the kernel, yet not JSON: its runtime was tampered with (a cell replaced
+          // JSON.stringify, which tslab writes its messages with). Nothing it sends can be trusted
+          // any more: it is stopped, and whatever waits for it fails as for a kernel that died.
+          this.unreadable ??= `a message on ${channel} that is not JSON: ${e instanceof Error ? e.message : e}`;
+          this.killNow();
+          return;
+        }
         if (!message) continue;
         const parent = message.parent_header.msg_id;
         if (parent) this.listeners.get(parent)?.(message);
@@ -350,7 +364,9 @@ export class KernelDiedError extends KernelError {
    * @param {string} [when]
    */
   constructor(kernel, when = "") {
-    const how = kernel.exited?.signal ? `was killed by ${kernel.exited.signal}` : `exited with status ${kernel.exited?.code}`;
+    const how = kernel.unreadable
+      ? `was stopped: it sent ${kernel.unreadable}`
+      : kernel.exited?.signal ? `was killed by ${kernel.exited.signal}` : `exited with status ${kernel.exited?.code}`;
     super(`the kernel ${how}${when ? ` ${when}` : ""}${kernel.logTail()}`);
   }
 }

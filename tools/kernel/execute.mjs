@@ -75,11 +75,14 @@ import { helpText, isParseArgsError } from "../cli.mjs";
  *   onEvent?: (event: ExecuteEvent) => void,
  *   onSave?: (notebook: Notebook) => void,
  *   onKernel?: (kernel: KernelClient) => void,
+ *   outputLimits?: OutputLimits,
  * }} ExecuteOptions
  *   `label` names the notebook in messages; `timeoutSeconds` is per cell (-1 or Infinity: none);
  *   `signal` stops the run (its reason, e.g. "SIGINT", is recorded); `onSave` gets the
  *   notebook after each cell, the injected parameters and the end; `onKernel` gets the
- *   started kernel (its pid, say, to watch its memory).
+ *   started kernel (its pid, say, to watch its memory); `outputLimits` caps what is kept of
+ *   the outputs (the grader's, against a cell that prints without end).
+ * @typedef {{ cellBytes: number, totalBytes: number }} OutputLimits  sizes of the messages' content as JSON
  * @typedef {{ notebook: Notebook, status: "ok" | "failed" | "interrupted", failure: CellFailure | null, cells: CellResult[] }} ExecuteResult
  */
 
@@ -218,6 +221,7 @@ export async function executeNotebook(notebook, options) {
     onEvent = () => {},
     onSave = () => {},
     onKernel = () => {},
+    outputLimits = { cellBytes: Infinity, totalBytes: Infinity },
   } = options;
   const nb = injectParameters(notebook, params, label);
   nb.metadata = { ...(nb.metadata ?? {}), kernelspec: { display_name: kernelDisplayName, language: "typescript", name: kernelName } };
@@ -240,6 +244,8 @@ export async function executeNotebook(notebook, options) {
   const aborted = () => (signal?.aborted ? String(signal.reason ?? "an interrupt") : null);
   if (aborted()) return { notebook: nb, status: "interrupted", failure: null, cells };
 
+  /** What the outputs may still take: the whole notebook's budget, shared by its cells. */
+  const budget = { cellBytes: outputLimits.cellBytes, left: outputLimits.totalBytes };
   const t0 = performance.now();
   const kernel = await startKernel({ kernelName, cwd, env, startupTimeoutMs: startupTimeoutSeconds * 1000 });
   try {
@@ -273,7 +279,7 @@ export async function executeNotebook(notebook, options) {
       }
       onEvent({ event: "cell-start", index, number, of: codeCells.length });
       const started = performance.now();
-      const options = { timeoutMs: timeoutSeconds < 0 ? Infinity : timeoutSeconds * 1000, graceMs: interruptGraceSeconds * 1000, signal };
+      const options = { timeoutMs: timeoutSeconds < 0 ? Infinity : timeoutSeconds * 1000, graceMs: interruptGraceSeconds * 1000, signal, budget };
       let attempt = await runCell(kernel, cell, source, options);
       // After an error tslab aborts what it is sent for the next 200 ms (its queue is reset):
       // with allowErrors the next cell is sent again once that has passed.
@@ -334,10 +340,10 @@ export async function executeNotebook(notebook, options) {
  * @param {KernelClient} kernel
  * @param {Cell} cell
  * @param {string} code
- * @param {{ timeoutMs: number, graceMs: number, signal?: AbortSignal }} options
+ * @param {{ timeoutMs: number, graceMs: number, signal?: AbortSignal, budget: { cellBytes: number, left: number } }} options
  * @returns {Promise<{ status: "ok" | "error" | "timeout" | "died" | "interrupted" | "aborted", message: string, recovered?: boolean }>}
  */
-async function runCell(kernel, cell, code, { timeoutMs, graceMs, signal }) {
+async function runCell(kernel, cell, code, { timeoutMs, graceMs, signal, budget }) {
   /** @type {Output[]} */
   const outputs = [];
   cell.outputs = outputs;
@@ -349,6 +355,8 @@ async function runCell(kernel, cell, code, { timeoutMs, graceMs, signal }) {
   let clearOnNext = false;
   // Set when the cell is given up (timeout, interrupt): what the kernel sends later is not its output.
   let givenUp = false;
+  let used = 0;
+  let capped = false;
   /** @param {Message} m */
   const onIopub = (m) => {
     if (givenUp) return;
@@ -366,6 +374,16 @@ async function runCell(kernel, cell, code, { timeoutMs, graceMs, signal }) {
     }
     const output = outputFromMessage(m);
     if (!output) return;
+    if (Number.isFinite(budget.cellBytes) || Number.isFinite(budget.left)) {
+      const size = JSON.stringify(m.content).length;
+      if (used + size > budget.cellBytes || size > budget.left) {
+        if (!capped) outputs.push({ output_type: "stream", name: "stderr", text: "[the rest of this cell's output was dropped: too large]\n" });
+        capped = true;
+        return;
+      }
+      used += size;
+      budget.left -= size;
+    }
     const displayId = asObject(m.content.transient).display_id;
     if (type === "update_display_data") {
       if (typeof displayId === "string") for (const o of displays.get(displayId) ?? []) Object.assign(o, { data: output.data, metadata: output.metadata });
