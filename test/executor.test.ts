@@ -20,21 +20,11 @@ import {
   type ExecuteEvent,
 } from "../tools/kernel/execute.mjs";
 import { jupyterEnv } from "../tools/jupyter.mjs";
-import type { Notebook, Cell } from "../tools/notebooks.mjs";
+import type { Notebook } from "../tools/notebooks.mjs";
 import { KERNEL_NAME } from "../lib/src/constants";
+import { code, markdown, notebook } from "./notebook-helpers";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "rnn-executor-test-"));
-let ids = 0;
-const code = (source: string, tags: string[] = []): Cell => ({
-  cell_type: "code",
-  id: `c${++ids}`,
-  metadata: tags.length ? { tags } : {},
-  execution_count: null,
-  outputs: [],
-  source,
-});
-const markdown = (source: string): Cell => ({ cell_type: "markdown", id: `m${++ids}`, metadata: {}, source });
-const notebook = (cells: Cell[]): Notebook => ({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
 const text = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
 const alive = (pid: number) => {
   try {

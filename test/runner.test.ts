@@ -13,6 +13,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlink
 import os from "os";
 import path from "path";
 import { findPython } from "../tools/jupyter.mjs";
+import type { Cell } from "../tools/notebooks.mjs";
+import { code, markdown, notebook } from "./notebook-helpers";
 
 const ROOT = path.join(__dirname, "..");
 const COURSE = path.join(ROOT, "tools", "course.mjs");
@@ -20,7 +22,6 @@ const LOCK = ".course-run.lock";
 
 let tmp: string;
 let nodeOnlyPath: string;
-let ids = 0;
 
 interface Run {
   status: number | null;
@@ -30,20 +31,10 @@ interface Run {
   seconds: number;
 }
 
-const code = (source: string, tags: string[] = []) => ({
-  cell_type: "code",
-  id: `c${++ids}`,
-  metadata: tags.length ? { tags } : {},
-  execution_count: null,
-  outputs: [],
-  source,
-});
-const markdown = (source: string) => ({ cell_type: "markdown", id: `m${++ids}`, metadata: {}, source });
-
 /** A folder with one notebook `NAME.ipynb` of these cells; returns the folder. */
-function notebookFolder(name: string, cells: object[]): string {
+function notebookFolder(name: string, cells: Cell[]): string {
   const dir = mkdtempSync(path.join(tmp, "nbs-"));
-  writeFileSync(path.join(dir, `${name}.ipynb`), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }, null, 1));
+  writeFileSync(path.join(dir, `${name}.ipynb`), JSON.stringify(notebook(cells), null, 1));
   return dir;
 }
 
