@@ -8,7 +8,10 @@
 //   npm run course -- --quick 01        lesson(s) whose file name starts with 01, CI size
 //   npm run course -- --param seed=7    override a parameter (JSON value, else a string)
 //   npm run course -- --check           also open each HTML page in Chromium and
-//                                       fail unless every figure is drawn
+//                                       fail unless every figure is drawn (without
+//                                       Chromium: says what it could not check)
+//   npm run course -- --require-chromium  fail at once when there is no Chromium
+//                                       (`npm run test:full`: figures must be checked)
 //   npm run course -- --out DIR         another build folder (default build/)
 //   npm run course -- --notebooks DIR   run the notebooks of another folder
 //   npm run course -- --timeout S       seconds a cell may run (default 1800; -1: no limit);
@@ -24,7 +27,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, jupyterEnv } from "./jupyter.mjs";
 import { KERNEL_NAME, KERNEL_DISPLAY_NAME, CLAIM_MIME, plot, claimText, describeClaimCounts } from "./library.mjs";
-import { findChromium, launchBrowser, figureRenderer, checkHtml } from "./browser.mjs";
+import { findChromium, launchBrowser, figureRenderer, checkHtml, BrowserError, CHROMIUM_HINT } from "./browser.mjs";
 import { readNotebook, formatNotebook, sourceText, hasTag, isObject } from "./notebooks.mjs";
 import { formatSeconds, escapeHtml, helpText, isParseArgsError } from "./cli.mjs";
 import { executeNotebook, formatExecuted, writeFileAtomic, throttledSaver, ExecuteInputError, RUN_METADATA_KEY } from "./kernel/execute.mjs";
@@ -69,6 +72,7 @@ function parseCommandLine(argv) {
       quick: { type: "boolean", default: false },
       full: { type: "boolean", default: false },
       check: { type: "boolean", default: false },
+      "require-chromium": { type: "boolean", default: false },
       param: { type: "string", multiple: true, default: [] },
       out: { type: "string", default: path.join(ROOT, "build") },
       notebooks: { type: "string", default: path.join(ROOT, "notebooks") },
@@ -402,6 +406,12 @@ async function main() {
     return 0;
   }
   const files = selectNotebooks(args.notebooks, args.names);
+  const chromium = findChromium();
+  if (!chromium && args["require-chromium"]) throw new CourseError(`--require-chromium: no Chromium found: ${CHROMIUM_HINT}`);
+  if (!chromium) {
+    // The course runs without a browser; what needs one is said at once, and again at the end.
+    console.warn(`No Chromium found: figures get no static PNG${args.check ? ", and --check cannot check that they are drawn" : ""} (${CHROMIUM_HINT}).`);
+  }
   const release = lockBuildFolder(args.out);
   // Started at the first figure or check: a run without either never waits for Chromium.
   /** @type {{ browser: Browser | null, renderer: Renderer | null }} */
@@ -428,12 +438,6 @@ async function main() {
     if (stoppedBy) throw new Interrupted(stoppedBy);
   };
 
-  const chromium = findChromium();
-  if (!chromium) {
-    // The course runs without a browser; what needs one is said at once and skipped.
-    const hint = "install Chromium (Debian: `apt-get install chromium`) or set CHROMIUM_PATH";
-    console.warn(`No Chromium found: figures get no static PNG${args.check ? ", and --check cannot check that they are drawn" : ""} (${hint}).`);
-  }
   const getBrowser = async () => {
     if (!chromium) throw new CourseError("headless Chromium is needed but none was found");
     checkStop();
@@ -534,6 +538,15 @@ async function main() {
     console.log(`(also listed on ${path.relative(process.cwd(), path.join(args.out, "index.html"))})`);
   }
   console.log(`${results.length - failedNotebooks} passed, ${failedNotebooks} failed`);
+  const figures = results.reduce((a, r) => a + r.figures, 0);
+  if (!chromium && (figures || args.check)) {
+    const pages = results.filter((r) => r.figures).length;
+    console.log(
+      `Not checked, for want of Chromium: ${figures} figure(s) have no static PNG` +
+        (args.check ? `, and whether the ${figures} figure(s) of ${pages} HTML page(s) are drawn` : "") +
+        ` (${CHROMIUM_HINT}; \`npm run test:full\` requires it).`,
+    );
+  }
   return failed.length ? 1 : 0;
 }
 
@@ -544,7 +557,7 @@ main().then(
       console.log(`\nnpm run course: ${e.message}; the kernel and Chromium are stopped.`);
       process.exit(SIGNAL_EXIT[/** @type {"SIGINT" | "SIGTERM"} */ (e.signal)] ?? 130);
     }
-    console.error(e instanceof CourseError || isParseArgsError(e) ? `\nnpm run course: ${e.message}` : e);
+    console.error(e instanceof CourseError || e instanceof BrowserError || isParseArgsError(e) ? `\nnpm run course: ${e.message}` : e);
     console.log(`\nnpm run course: stopped.`);
     process.exit(1);
   },
