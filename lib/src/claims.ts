@@ -97,7 +97,7 @@ export function describeClaimCounts(counts: ClaimCounts): string {
 
 /**
  * The claims of one notebook run.
- * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10 and 11.
  */
 export class Claims {
   private readonly quick: boolean;

@@ -4,7 +4,7 @@
  *
  * The generator is sfc32 (Small Fast Counting, 128-bit state), seeded by
  * splitmix32 so that nearby seeds give unrelated streams.
- * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10 and 11.
  */
 export class Random {
   private a: number;

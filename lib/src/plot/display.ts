@@ -322,7 +322,7 @@ export function displayBundle(bundle: MimeBundle): void {
 
 /**
  * Displays a figure in the notebook (prints `<Figure: title>` elsewhere).
- * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10 and 11.
  */
 export function show(fig: Figure): void {
   if (!inNotebook()) {

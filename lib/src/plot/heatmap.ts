@@ -48,7 +48,7 @@ function heatLabels(where: string, name: "x" | "y", labels: Labels | undefined, 
 /**
  * Heatmap of a matrix (weights, attention, confusion counts).
  * Used in lesson 00 (Himmelblau's function, beside its contour plot).
- * Used in lessons 08 and 09.
+ * Used in lessons 08, 09 and 11.
  */
 export function heatmap(options: HeatmapOptions): Figure {
   const fn = "heatmap";

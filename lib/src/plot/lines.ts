@@ -6,7 +6,7 @@ import { empty, finite, Numbers, nonEmptyList, positiveForLog, resolveColor, sam
 
 /**
  * One line of `lines`.
- * Used in lessons 03 and 05.
+ * Used in lessons 03, 05 and 11.
  */
 export interface LineSeries {
   name: string;
@@ -40,7 +40,7 @@ export interface LinesOptions extends AxesOptions {
  * states; loss and ‖g‖ of gradient descent with and without clipping; angle
  * against the clipping threshold; the character RNN's loss and ‖g‖), and by
  * `LiveLossCurve`.
- * Used in lessons 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 05, 06, 07, 08, 09, 10 and 11.
  */
 export function lines(options: LinesOptions): Figure {
   const fn = "lines";

@@ -137,7 +137,7 @@ interface Curve {
  * Used in lesson 00 (fitting y = wx + b by SGD), 02 (the character RNN on
  * Moby-Dick, training and held-out loss) and 03 (the character RNN whose W_h
  * is examined).
- * Used in lessons 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 05, 06, 07, 08, 09, 10 and 11.
  */
 export class LiveLossCurve {
   private readonly options: LiveLossCurveOptions;

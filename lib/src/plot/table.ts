@@ -75,7 +75,7 @@ function rowHeight(lines: number, minHeight: number): number {
  * (P(w | h) under each estimator; held-out perplexity of every estimator and
  * order), 02 (held-out scores per character) and 04 (starts above the wall
  * with and without clipping; value clipping of the same gradients).
- * Used in lessons 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 05, 06, 07, 08, 09, 10 and 11.
  */
 export function table(options: TableOptions): Figure {
   const fn = "table";

@@ -59,7 +59,7 @@ let current: BackendInfo | null = null;
  * Activates the fastest backend available (or the one forced by
  * `RNN_COURSE_BACKEND`, or by `preferred`) and reports which one runs.
  * Calling it again with the same request returns the cached answer.
- * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10 and 11.
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendInfo> {
   const forced = preferred ?? process.env[BACKEND_ENV_VAR];
@@ -95,7 +95,7 @@ export async function initBackend(preferred?: BackendName): Promise<BackendInfo>
 
 /**
  * One line for a notebook: which backend runs, and why.
- * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10 and 11.
  */
 export function describeBackend(info: BackendInfo): string {
   const skipped = info.skipped.map((s) => `${s.name} skipped: ${s.why}`).join("; ");

@@ -232,7 +232,7 @@ function upload(m: Matrix): tf.Tensor2D {
 /**
  * Starts the fastest TensorFlow.js backend (`initBackend`) and makes every
  * layer's products run on it. Returns the new `Linalg` and the backend report.
- * Used in lessons 00, 02, 03, 04, 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 00, 02, 03, 04, 05, 06, 07, 08, 09, 10 and 11.
  */
 export async function useTensorFlowLinalg(
   options: TensorFlowLinalgOptions & { backend?: BackendName } = {},

@@ -18,7 +18,7 @@ export function dtypeOf(data: FloatArray): DType {
 
 /**
  * A rows x cols matrix stored row-major: element (i, j) is data[i * cols + j].
- * Used in lessons 00, 03, 05, 06, 07, 08, 09 and 10.
+ * Used in lessons 00, 03, 05, 06, 07, 08, 09, 10 and 11.
  */
 export class Matrix {
   readonly data: FloatArray;

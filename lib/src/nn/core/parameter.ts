@@ -10,7 +10,7 @@ import { Matrix } from "./matrix";
  * telling a backend that keeps a copy of the weight (on the wasm heap) to
  * upload it again; that backend also compares the value with its copy, so an
  * in-place edit made without `changed()` is never missed.
- * Used in lesson 09.
+ * Used in lessons 09 and 11.
  */
 export class Parameter {
   readonly grad: Matrix;

@@ -6,7 +6,7 @@
  */
 import { Matrix, DType } from "./matrix";
 
-/** Used in lessons 02, 03, 04, 05, 06, 07 and 08. */
+/** Used in lessons 02, 03, 04, 05, 06, 07, 08 and 11. */
 export class Sequence {
   constructor(
     readonly steps: number,

@@ -97,7 +97,7 @@ function throwIfNonFinite(where: string, params: readonly Parameter[]): void {
  * the global norm becomes maxNorm and the direction is kept. Returns the norm
  * BEFORE clipping (plot it: spikes show where the cliffs are). Throws,
  * naming the parameter, if a gradient holds NaN or ±Infinity.
- * Used in lessons 02, 03, 04, 05, 06, 07, 08 and 10.
+ * Used in lessons 02, 03, 04, 05, 06, 07, 08, 10 and 11.
  */
 export function clipGradNorm(params: readonly Parameter[], maxNorm: number): number {
   checkThreshold("clipGradNorm", "maxNorm", maxNorm);

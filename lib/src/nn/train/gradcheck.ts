@@ -26,7 +26,7 @@ export interface GradCheckOptions {
  * `loss()` must run a fresh forward pass and return the loss; `backward()`
  * must zero the gradients, run forward and backward, and leave the analytic
  * gradients in each parameter's `grad`.
- * Used in lesson 02.
+ * Used in lessons 02 and 11.
  */
 export function gradCheck(
   params: Parameter[],

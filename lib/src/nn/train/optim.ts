@@ -171,7 +171,7 @@ export interface AdamOptions {
  * The moments start at zero, which biases them toward zero during the first
  * steps; dividing by 1 − βᵗ removes that bias. On the first step m̂ = g and
  * ŝ = g², so every weight moves by η·g/(|g| + ε) ≈ η·sign(g).
- * Used in lessons 02, 03, 05, 06, 07, 08 and 10.
+ * Used in lessons 02, 03, 05, 06, 07, 08, 10 and 11.
  */
 export class Adam extends Optimizer {
   readonly beta1: number;
