@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { quotationState, quotationOpeners, bracketDepth, bracketOpeners, linePosition } from "../lib/src/text";
+import { quotationState, quotationOpeners, bracketDepth, bracketOpeners, linePosition, lineIndentation } from "../lib/src/text";
 
 describe("quotationState", () => {
   it("is 1 from an opening quote up to (not including) its closing quote", () => {
@@ -65,5 +65,18 @@ describe("linePosition", () => {
   });
   it("gives an empty array for empty text", () => {
     expect(linePosition("").length).toBe(0);
+  });
+});
+
+describe("lineIndentation", () => {
+  it("gives every character the leading spaces and tabs of its line, its newline included", () => {
+    //                                       a  \n _  _  b  \n \t _  c
+    expect(Array.from(lineIndentation("a\n  b\n\t c"))).toEqual([0, 0, 2, 2, 2, 2, 2, 2, 2]);
+  });
+  it("counts a line of blanks as all indentation, and an empty line as 0", () => {
+    expect(Array.from(lineIndentation("   \n\nx"))).toEqual([3, 3, 3, 3, 0, 0]);
+  });
+  it("refuses what is not text", () => {
+    expect(() => lineIndentation(null as unknown as string)).toThrow(/lineIndentation: text must be a string/);
   });
 });

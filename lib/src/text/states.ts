@@ -187,3 +187,25 @@ export function linePosition(text: string): Int32Array {
   }
   return position;
 }
+
+/**
+ * The indentation of the line each character is on: the number of spaces
+ * and tabs that open that line, the same for every character of the line
+ * (a newline belongs to the line it ends). In code that is indented by
+ * nesting, this follows the bracket depth without counting any bracket.
+ * Used in lesson 10.
+ */
+export function lineIndentation(text: string): Int32Array {
+  expectText("lineIndentation", text);
+  const indentation = new Int32Array(text.length);
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length - 1;
+    let width = 0;
+    while (start + width <= end && (text[start + width] === " " || text[start + width] === "\t")) width++;
+    indentation.fill(width, start, end + 1);
+    start = end + 1;
+  }
+  return indentation;
+}
