@@ -287,7 +287,9 @@ export class KernelClient {
   /**
    * Asks for kernel_info until the kernel answers on shell and its status
    * arrives on iopub (a SUB socket misses what is published before it is
-   * connected, so the first answers can be lost). Returns the reply content.
+   * connected, so the first answers can be lost; asking again every 250 ms
+   * rather than every second saves most of a second per notebook). Returns
+   * the reply content.
    * @param {number} timeoutMs
    */
   async waitForReady(timeoutMs) {
@@ -295,7 +297,7 @@ export class KernelClient {
     for (;;) {
       if (this.exited) throw new KernelDiedError(this, "while starting");
       try {
-        const reply = await this.request("shell", "kernel_info_request", {}, { timeoutMs: Math.min(1000, Math.max(1, deadline - Date.now())) });
+        const reply = await this.request("shell", "kernel_info_request", {}, { timeoutMs: Math.min(250, Math.max(1, deadline - Date.now())) });
         return reply.content;
       } catch (e) {
         if (e instanceof KernelDiedError) throw new KernelDiedError(this, "while starting");
