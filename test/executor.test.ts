@@ -4,7 +4,7 @@
 // named, timeouts, a dying kernel, a stop from outside, and the nbformat form
 // of the executed notebook. Each test runs a small notebook written here.
 //
-// SLOW-ish: five short kernels (about 5 s each on a loaded machine).
+// SLOW-ish: six short kernels (about 5 s each on a loaded machine).
 import { describe, it, expect } from "vitest";
 import { mkdtempSync } from "fs";
 import os from "os";
@@ -137,6 +137,17 @@ describe("executeNotebook", () => {
     expect(result.failure).toMatchObject({ kind: "died", number: 1 });
     expect(result.failure?.message).toContain("test.ipynb: code cell 1 stopped: the kernel exited with status 7");
   }, 60_000);
+
+  it("keeps every output of a cell that prints thousands of lines at once, and the kernel answers after it", async () => {
+    // Without the queued sends of tools/kernel/tslab-kernel.cjs, zeromq refuses tslab's 513th
+    // send in a row (EBUSY): the rest of the cell's output and its idle status were lost.
+    const result = await run(notebook([code("for (let i = 0; i < 3000; i++) console.log(i);"), code('console.log("after");')]), { timeoutSeconds: 60 });
+    expect(result.status).toBe("ok");
+    const lines = (result.notebook.cells[0].outputs ?? []).map((o) => text(o.text)).join("").split("\n").filter((l) => l !== "");
+    expect(lines).toHaveLength(3000);
+    expect(lines[2999]).toBe("2999");
+    expect(result.notebook.cells[1].outputs).toEqual([{ output_type: "stream", name: "stdout", text: "after\n" }]);
+  }, 90_000);
 
   it("runs on after a failing cell when errors are allowed", async () => {
     const result = await run(notebook([code('throw new Error("first");'), code("console.log(6 * 7);")]), { allowErrors: true });

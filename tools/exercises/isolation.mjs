@@ -252,7 +252,7 @@ export async function detectIsolation(requested = "auto") {
  */
 export function kernelSpec({ mode, tools }, options) {
   const { limits } = options;
-  const tslab = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
+  const tslab = path.join(ROOT, "tools", "kernel", "tslab-kernel.cjs"); // tslab, its sends queued (that file says why)
   const node = realpathSync(process.execPath);
   // The kernel dies with the runner that started it (setpriv --pdeathsig).
   const pdeath = tools.setpriv ? [tools.setpriv, "--pdeathsig", "KILL"] : [];

@@ -113,7 +113,7 @@ else
   cp "$1" "$R$WORK/.kernel-connection.json"
   chmod 600 "$R$WORK/.kernel-connection.json"
   # shellcheck disable=SC2086
-  set -- "$NODE" ${GRADER_NODE_FLAGS:-} "$REPO/node_modules/tslab/bin/tslab" kernel --config-path "$WORK/.kernel-connection.json"
+  set -- "$NODE" ${GRADER_NODE_FLAGS:-} "$REPO/tools/kernel/tslab-kernel.cjs" kernel --config-path "$WORK/.kernel-connection.json"
 fi
 if [ "$MODE" = root ]; then chown -R -h "$KUID:$KUID" "$R$WORK"; fi
 
