@@ -96,11 +96,11 @@ export const DESCRIPTIONS = {
   sandbox:
     "sandbox: each submission's kernel runs as a user id of its own without capabilities, in its own network " +
     "(no network, not even the other submissions' kernels), mount, PID and IPC namespaces, " +
-    "seeing only the system folders, node_modules/ and lib/ (read-only) and an empty scratch folder holding the submission",
+    "seeing only the system folders, node_modules/, lib/ and the kernel launcher (read-only) and an empty scratch folder holding the submission",
   "sandbox-userns":
     "sandbox (user namespace): each submission's kernel runs without capabilities in its own user, network " +
     "(no network), mount, PID and IPC namespaces, " +
-    "seeing only the system folders, node_modules/ and lib/ (read-only) and an empty scratch folder holding the submission",
+    "seeing only the system folders, node_modules/, lib/ and the kernel launcher (read-only) and an empty scratch folder holding the submission",
   none:
     "NONE (--isolation none): student code runs with your user's rights and can read or change your files, including the hidden tests " +
     "and the other submissions, and reach the network; only the time and memory limits apply. Grade untrusted work as root (e.g. in a container) " +

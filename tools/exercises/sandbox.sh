@@ -7,9 +7,10 @@
 # executes one submission:
 #
 #   - in a minimal root of its own: /usr, /etc and the other system folders,
-#     the node executable and the course's node_modules/ and lib/, all
-#     read-only; empty /tmp, /dev/shm and a few /dev nodes; a /proc that
-#     shows only this sandbox. Nothing else of the machine exists there: not
+#     the node executable, the course's node_modules/ and lib/ and the
+#     kernel's launcher (tools/kernel/tslab-kernel.cjs), all read-only;
+#     empty /tmp, /dev/shm and a few /dev nodes; a /proc that shows only
+#     this sandbox. Nothing else of the machine exists there: not
 #     the instructor's notebooks, not the other submissions, not the repo's
 #     .git, not the grades;
 #   - in its scratch folder, an empty size-limited tmpfs into which the
@@ -69,7 +70,7 @@ mount -t tmpfs -o size=64m,mode=1777 grader-tmp "$R/tmp"
 
 # node outside /usr (nvm, a tarball in /opt): its installation folder.
 case "$NODE" in /usr/*|/bin/*|/sbin/*|/lib*) ;; *) ro_bind "$(dirname "$(dirname "$NODE")")" ;; esac
-for p in node_modules lib package.json; do
+for p in node_modules lib package.json tools/kernel/tslab-kernel.cjs; do
   if [ -e "$REPO/$p" ]; then ro_bind "$REPO/$p"; fi
 done
 

@@ -8,25 +8,46 @@
 // once 512 have completed synchronously in a row, so a cell that prints more
 // than about 500 lines at once, or a busy machine, lost the rest of the
 // cell's output and the kernel's idle status, or killed the kernel with an
-// uncaught EBUSY. Queued, each send starts when the one before it is done, in
-// the order tslab made them. test/executor.test.ts checks a burst of 3,000
-// lines. Every kernelspec of the course starts the kernel through this file.
+// uncaught EBUSY. Here a send goes out at once, as before, unless the socket
+// is busy; then it waits for the send before it, and so does every send
+// after it until that queue is empty, so the order is tslab's. (Queueing
+// every send would hold back the output of a cell that prints and then
+// computes without yielding until the cell ends.) test/executor.test.ts
+// checks a burst of 3,000 lines. Every kernelspec of the course starts the
+// kernel through this file.
 "use strict";
 const zmq = require("zeromq");
 
 const send = zmq.Socket.prototype.send;
-/** @type {WeakMap<object, Promise<void>>} the last queued send of each socket */
-const last = new WeakMap();
+/** @typedef {{ last: Promise<void>, queued: number }} SendState the last send of a socket (settled when it is written; never rejects), and how many wait */
+/** @type {WeakMap<object, SendState>} */
+const states = new WeakMap();
+
+/** @param {import("zeromq").Socket} socket @param {SendState} state @param {Promise<void>} sent */
+function track(socket, state, sent) {
+  // tslab never awaits a send: report a failed one rather than let its
+  // unhandled rejection end the kernel.
+  state.last = sent.catch((e) => {
+    if (!socket.closed) process.stderr.write(`tslab kernel: a ZeroMQ send failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  });
+  return sent;
+}
+
 /** @this {import("zeromq").Socket} @param {unknown[]} args */
 function queuedSend(...args) {
-  const previous = last.get(this) ?? Promise.resolve();
-  const done = previous.then(() => send.apply(this, /** @type {any} */ (args)));
-  // tslab never awaits a send: report a failed one rather than let its
-  // unhandled rejection end the kernel, and keep the queue going after it.
-  last.set(this, done.catch((e) => {
-    if (!this.closed) process.stderr.write(`tslab kernel: a ZeroMQ send failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  }));
-  return done;
+  let state = states.get(this);
+  if (!state) states.set(this, (state = { last: Promise.resolve(), queued: 0 }));
+  if (state.queued === 0) {
+    try {
+      return track(this, state, send.apply(this, /** @type {any} */ (args)));
+    } catch (e) {
+      if (!(e instanceof Error && /** @type {NodeJS.ErrnoException} */ (e).code === "EBUSY")) throw e;
+    }
+  }
+  const s = state;
+  s.queued++;
+  const sent = s.last.then(() => send.apply(this, /** @type {any} */ (args))).finally(() => { s.queued--; });
+  return track(this, s, sent);
 }
 // The native prototype's send is read-only; the socket classes tslab uses
 // get their own, which shadows it.
