@@ -447,7 +447,7 @@ export async function startKernel({ kernelName, cwd, env = process.env, startupT
   const sockets = {
     shell: new zmq.Dealer({ linger: 0 }),
     control: new zmq.Dealer({ linger: 0 }),
-    iopub: new zmq.Subscriber({ linger: 0 }),
+    iopub: new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 }), // no limit: a burst of output must not be dropped
   };
   sockets.shell.connect(url(shellPort));
   sockets.control.connect(url(controlPort));

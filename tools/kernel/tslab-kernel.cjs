@@ -55,4 +55,16 @@ for (const Socket of [zmq.Publisher, zmq.Router, zmq.Reply]) {
   Object.defineProperty(Socket.prototype, "send", { value: queuedSend, writable: true, configurable: true });
 }
 
+// A publisher drops what exceeds its high-water mark (1,000 messages by
+// default) while the client has not yet read it: the same burst lost lines
+// in the middle of a cell's output. No limit on iopub; the client's
+// subscriber has none either (tools/kernel/client.mjs).
+const Publisher = zmq.Publisher;
+zmq.Publisher = class UnlimitedPublisher extends Publisher {
+  /** @param {ConstructorParameters<typeof Publisher>[0]} [options] */
+  constructor(options) {
+    super({ sendHighWaterMark: 0, ...options });
+  }
+};
+
 require("tslab/dist/main.js").main();
