@@ -167,6 +167,25 @@ describe("npm run course: running notebooks", () => {
     expect(processesIn(nbs)).toEqual([]);
   }, 120_000);
 
+  it("typesets the HTML export's math with KaTeX, ships its stylesheet and fonts, and names a formula it cannot typeset", async () => {
+    const nbs = notebookFolder("00-math", [
+      markdown("# Math\n\nInline $h_t = \\tanh(a_t)$ and on its own\n\n$$\\frac{\\partial L}{\\partial h_t}$$\n\nand a broken one: $\\frac{1}{$."),
+      code("console.log(1 + 1);"),
+    ]);
+    const out = path.join(tmp, "math");
+    const run = await course(["--notebooks", nbs, "--out", out], { ...process.env, PATH: nodeOnlyPath });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    const html = readFileSync(path.join(out, "00-math.html"), "utf8");
+    expect(html).toContain('<link rel="stylesheet" href="assets/katex/katex.min.css">');
+    expect(html.match(/class="katex"/g)).toHaveLength(2);
+    expect(html).toContain('<annotation encoding="application/x-tex">h_t = \\tanh(a_t)</annotation>');
+    expect(html).not.toContain("$h_t");
+    expect(html).toContain('<code class="math-error"');
+    expect(run.stdout).toContain("00-math.ipynb: KaTeX could not typeset $\\frac{1}{$");
+    expect(existsSync(path.join(out, "assets", "katex", "katex.min.css"))).toBe(true);
+    expect(readdirSync(path.join(out, "assets", "katex", "fonts")).some((f) => f.endsWith(".woff2"))).toBe(true);
+  }, 120_000);
+
   it("reports a cell that runs longer than --timeout as a timeout, naming the cell", async () => {
     const nbs = notebookFolder("00-slow", [code("let quick = false;", ["parameters"]), code("await new Promise((r) => setTimeout(r, 60000));")]);
     const run = await course(["--notebooks", nbs, "--out", path.join(tmp, "slow"), "--timeout", "2", "--quick"]);

@@ -3,7 +3,8 @@
 // outputs, which student runs a site accepts. The built site in headless
 // Chromium is test/site.full.test.ts (`npm run test:full`).
 import { describe, it, expect } from "vitest";
-import { typesetMath, withoutLibrary, stoppedAtExercise, ranToTheEnd, PLOTLY_MIME, LIBRARY_MARKER, FIGURE_CLASS } from "../tools/site.mjs";
+import { withoutLibrary, stoppedAtExercise, ranToTheEnd, PLOTLY_MIME, LIBRARY_MARKER, FIGURE_CLASS } from "../tools/site.mjs";
+import { typesetMath } from "../tools/math.mjs";
 import { renderMarkdown } from "../tools/html.mjs";
 import { PLOTLY_MIME as LIB_PLOTLY_MIME } from "../lib/src/plot/figure";
 import { LIBRARY_MARKER as LIB_MARKER, figureBundle } from "../lib/src/plot/display";

@@ -33,6 +33,11 @@ import { formatSeconds, escapeHtml, helpText, isParseArgsError } from "./cli.mjs
 import { executeNotebook, formatExecuted, writeFileAtomic, throttledSaver, ExecuteInputError, RUN_METADATA_KEY } from "./kernel/execute.mjs";
 import { KernelError } from "./kernel/client.mjs";
 import { notebookToHtml } from "./html.mjs";
+import { typesetMath, copyKatexAssets } from "./math.mjs";
+
+/** Where the build folder keeps KaTeX's stylesheet and fonts, and the link the pages use. */
+const KATEX_DIR = path.join("assets", "katex");
+const KATEX_CSS = "assets/katex/katex.min.css";
 
 /**
  * @typedef {import("./notebooks.mjs").Notebook} Notebook
@@ -413,6 +418,7 @@ async function main() {
     console.warn(`No Chromium found: figures get no static PNG${args.check ? ", and --check cannot check that they are drawn" : ""} (${CHROMIUM_HINT}).`);
   }
   const release = lockBuildFolder(args.out);
+  let katexCopied = false; // KaTeX's stylesheet and fonts, copied with the first page that needs them
   // Started at the first figure or check: a run without either never waits for Chromium.
   /** @type {{ browser: Browser | null, renderer: Renderer | null }} */
   const started = { browser: null, renderer: null };
@@ -493,7 +499,13 @@ async function main() {
       const figures = await finishFigures(nb, renderer, file);
       checkStop();
       writeFileAtomic(executed, formatNotebook(nb));
-      writeFileAtomic(path.join(args.out, `${name}.html`), notebookToHtml(nb, { title: name }));
+      /** @type {import("./math.mjs").MathError[]} */
+      const mathErrors = [];
+      const page = typesetMath(notebookToHtml(nb, { title: name, stylesheets: [KATEX_CSS] }), mathErrors);
+      if (!katexCopied) copyKatexAssets(path.join(args.out, KATEX_DIR));
+      katexCopied = true;
+      writeFileAtomic(path.join(args.out, `${name}.html`), page);
+      for (const e of mathErrors) console.log(`  ${file}: KaTeX could not typeset ${e.display ? "$$" : "$"}${e.tex}${e.display ? "$$" : "$"} (${e.error}); it shows as its source`);
       let checked = "";
       if (args.check && !chromium) checked = ", not checked in a browser (no Chromium)";
       else if (args.check) {

@@ -8,11 +8,12 @@
 // Math is left as the author wrote it, `$…$` inline and `$$…$$` on its own,
 // inside <span class="math inline"> and <div class="math display">: markdown
 // never touches it (an underscore in a formula stays an underscore), and
-// whatever typesets the page (KaTeX's or MathJax's auto-render, the course
-// site) finds the usual delimiters in the text.
+// whatever typesets the page finds the usual delimiters in the text: the
+// runner and the course site typeset it with KaTeX (tools/math.mjs).
 import MarkdownIt from "markdown-it";
 import { tex } from "@mdit/plugin-tex";
 import { escapeHtml } from "./cli.mjs";
+import { MATH_STYLE } from "./math.mjs";
 
 /**
  * @typedef {import("./notebooks.mjs").Notebook} Notebook
@@ -161,17 +162,20 @@ div.math.display{overflow-x:auto;margin:.6rem 0}
 const STYLE = `
 body{margin:0;background:#fff;color:#1f2328;font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif}
 main.notebook{max-width:64rem;margin:0 auto;padding:1.5rem 1rem 4rem}
-${CELL_STYLE}`;
+${CELL_STYLE}
+${MATH_STYLE}`;
 
 /**
- * A whole notebook as one HTML page.
+ * A whole notebook as one HTML page; `stylesheets` are linked from its head
+ * (the runner links KaTeX's, having typeset the math: tools/math.mjs).
  * @param {Notebook} nb
- * @param {{ title: string }} options
+ * @param {{ title: string, stylesheets?: string[] }} options
  */
-export function notebookToHtml(nb, { title }) {
+export function notebookToHtml(nb, { title, stylesheets = [] }) {
   const cells = nb.cells.map(renderCell).join("\n");
+  const links = stylesheets.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">\n`).join("");
   return (
     `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
-    `<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n<main class="notebook">\n${cells}\n</main>\n</body>\n</html>\n`
+    `<title>${escapeHtml(title)}</title>\n${links}<style>${STYLE}</style>\n</head>\n<body>\n<main class="notebook">\n${cells}\n</main>\n</body>\n</html>\n`
   );
 }

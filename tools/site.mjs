@@ -25,11 +25,11 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import katex from "katex";
 import { ROOT } from "./jupyter.mjs";
 import { courseLessons, LessonListError } from "./lessons.mjs";
 import { readNotebook, sourceText, tagsOf, isObject } from "./notebooks.mjs";
 import { renderCell, CELL_STYLE } from "./html.mjs";
+import { typesetMath, copyKatexAssets, MATH_STYLE } from "./math.mjs";
 import { escapeHtml as esc, helpText, isParseArgsError } from "./cli.mjs";
 
 /**
@@ -37,7 +37,7 @@ import { escapeHtml as esc, helpText, isParseArgsError } from "./cli.mjs";
  * @typedef {import("./notebooks.mjs").Cell} Cell
  * @typedef {import("./notebooks.mjs").Output} Output
  * @typedef {{ file: string, title: string }} Lesson
- * @typedef {{ tex: string, display: boolean, error: string }} MathError
+ * @typedef {import("./math.mjs").MathError} MathError
  */
 
 const require = createRequire(import.meta.url);
@@ -50,44 +50,6 @@ export class SiteError extends Error {}
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 export const LIBRARY_MARKER = 'data-rnn-course="plotly-library"';
 export const FIGURE_CLASS = "rnn-course-figure";
-
-// ---------------------------------------------------------------- math
-
-/** @param {string} s  text as escapeHtml wrote it */
-const unescapeHtml = (s) => s.replace(/&(lt|gt|quot|amp);/g, (_, e) => ({ lt: "<", gt: ">", quot: '"', amp: "&" })[/** @type {"lt"} */ (e)]);
-
-/**
- * KaTeX's HTML for one formula; a formula KaTeX cannot typeset is shown as
- * its source in red and reported in `errors`.
- * @param {string} tex
- * @param {boolean} display
- * @param {MathError[]} errors
- */
-export function typeset(tex, display, errors) {
-  try {
-    return katex.renderToString(tex, { displayMode: display, throwOnError: true, output: "htmlAndMathml", strict: "ignore" });
-  } catch (e) {
-    errors.push({ tex, display, error: e instanceof Error ? e.message : String(e) });
-    return `<code class="math-error" title="${esc(e instanceof Error ? e.message : e)}">${esc(tex)}</code>`;
-  }
-}
-
-/**
- * Typesets the math of a page that tools/html.mjs rendered, which leaves it
- * as the author wrote it: `<span class="math inline">$…$</span>` and
- * `<div class="math display">$$…$$</div>` (a text/latex output: the LaTeX,
- * with or without its dollars), HTML-escaped.
- * @param {string} html
- * @param {MathError[]} errors
- */
-export function typesetMath(html, errors) {
-  return html
-    .replace(/<span class="math inline">\$([\s\S]*?)\$<\/span>/g, (_, tex) => typeset(unescapeHtml(tex), false, errors))
-    .replace(/<div class="math display">([\s\S]*?)<\/div>/g, (_, body) => {
-      const tex = unescapeHtml(body).trim().replace(/^\$\$([\s\S]*)\$\$$/, "$1").replace(/^\$([\s\S]*)\$$/, "$1").trim();
-      return `<div class="math-display">${typeset(tex, true, errors)}</div>`;
-    });
-}
 
 // ---------------------------------------------------------------- pages
 
@@ -174,8 +136,7 @@ a{color:#0969da}
 .edition{color:#57606a;font-size:.9rem}
 ol.lessons li{margin:.4rem 0;font-size:1.1rem}
 ${CELL_STYLE}
-.math-display{overflow-x:auto;overflow-y:hidden;margin:.6rem 0}
-.math-error{color:#cf222e}
+${MATH_STYLE}
 @media (max-width:40rem){.markdown-cell,.stream,.error{padding-left:0}.prompt{display:none}}
 `;
 
@@ -188,9 +149,7 @@ function writeAssets(out) {
   mkdirSync(path.join(assets, "katex"), { recursive: true });
   const plotly = require.resolve("plotly.js-dist-min/plotly.min.js", { paths: [path.join(ROOT, "lib")] });
   copyFileSync(plotly, path.join(assets, "plotly.min.js"));
-  const katexDist = path.dirname(require.resolve("katex/dist/katex.min.css"));
-  copyFileSync(path.join(katexDist, "katex.min.css"), path.join(assets, "katex", "katex.min.css"));
-  cpSync(path.join(katexDist, "fonts"), path.join(assets, "katex", "fonts"), { recursive: true });
+  copyKatexAssets(path.join(assets, "katex"));
   writeFileSync(path.join(assets, "site.css"), CSS);
 }
 
