@@ -1,0 +1,137 @@
+/**
+ * Several training runs at once, one per core. The course's engine runs its
+ * products on TensorFlow.js's wasm backend, which uses one thread in Node, so
+ * two runs on a 2-core machine take about as long as one when each has a
+ * worker thread of its own. Lesson 10 trains its networks this way.
+ *
+ * A run is described by plain data (a `StreamTrainingJob`), so that a worker
+ * can build the same model from the same seed and train it with the same
+ * code (`trainOnStream`). The worker sends back the trained weights, which
+ * are loaded into a model built here from the same spec. Where a run trains
+ * makes no difference to its result: the tests check the weights against a
+ * run in this thread, bit for bit.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Worker } from "worker_threads";
+import { FloatArray } from "../nn/core/matrix";
+import { linalg } from "../nn/compute/linalg";
+import { RNNLanguageModel } from "./model";
+import { StackedLSTMSpec, StreamTrainingOptions, StreamTrainingReport, stackedLSTMModel } from "./streamTraining";
+
+/**
+ * One training run: a model, a text, a recipe.
+ * Used in lesson 10.
+ */
+export interface StreamTrainingJob {
+  /** Names the run in reports and errors. */
+  name: string;
+  model: StackedLSTMSpec;
+  /** The training text, as token ids. */
+  ids: Int32Array;
+  training: StreamTrainingOptions;
+}
+
+/** What a worker is given: the job, and which products to use (those of the calling thread, so that the result is the same). */
+export interface WorkerJob extends StreamTrainingJob {
+  products: "tensorflow" | "plain";
+}
+
+/** A trained run. */
+export interface TrainedRun {
+  name: string;
+  model: RNNLanguageModel;
+  /** Seconds the worker spent training (on a busy machine, more than alone). */
+  seconds: number;
+  /** The mean training loss of the last report. */
+  finalLoss: number;
+}
+
+/** Options of {@link trainInWorkers}. */
+export interface TrainInWorkersOptions {
+  /** Runs at a time (default: the machine's cores, at most the number of jobs). Jobs start in the order given. */
+  workers?: number;
+  /** Receives every report of every run, with its name. */
+  onReport?: (name: string, report: StreamTrainingReport) => void;
+  /** The compiled worker script (default: trainWorker.js beside this module, in the built library). */
+  workerScript?: string;
+}
+
+/** What a worker sends: reports while it trains, then the weights or an error. */
+export type WorkerMessage =
+  | { kind: "report"; report: StreamTrainingReport }
+  | { kind: "done"; weights: { name: string; data: FloatArray }[]; seconds: number; finalLoss: number }
+  | { kind: "failed"; message: string };
+
+/** The weights a worker sent, loaded into `model` (built from the same spec), matched by name and size. */
+function loadWeights(job: StreamTrainingJob, model: RNNLanguageModel, weights: { name: string; data: FloatArray }[]): void {
+  const params = model.parameters();
+  if (params.length !== weights.length) throw new Error(`trainInWorkers: run "${job.name}" sent ${weights.length} weights for a model of ${params.length}`);
+  params.forEach((p, k) => {
+    const w = weights[k];
+    if (w.name !== p.name || w.data.length !== p.value.data.length) {
+      throw new Error(`trainInWorkers: run "${job.name}" sent ${w.name} (${w.data.length} values) where the model has ${p.name} (${p.value.data.length})`);
+    }
+    p.value.data.set(w.data);
+    p.changed();
+  });
+}
+
+function runOne(job: StreamTrainingJob, script: string, onReport?: (name: string, r: StreamTrainingReport) => void): Promise<TrainedRun> {
+  return new Promise((resolve, reject) => {
+    // The worker does its products as this thread does: on TensorFlow.js (default options) after useTensorFlowLinalg, else in plain loops.
+    const workerJob: WorkerJob = { ...job, products: linalg().name === "tfjs" ? "tensorflow" : "plain" };
+    const worker = new Worker(script, { workerData: workerJob });
+    let settled = false;
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(new Error(`trainInWorkers: run "${job.name}" failed: ${message}`));
+    };
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.kind === "report") onReport?.(job.name, m.report);
+      else if (m.kind === "failed") fail(m.message);
+      else {
+        try {
+          const model = stackedLSTMModel(job.model);
+          loadWeights(job, model, m.weights);
+          settled = true;
+          resolve({ name: job.name, model: model, seconds: m.seconds, finalLoss: m.finalLoss });
+        } catch (e) {
+          fail((e as Error).message);
+        }
+      }
+    });
+    worker.on("error", (e) => fail(e.message));
+    worker.on("exit", (code) => fail(`its worker exited (code ${code}) before sending the weights`));
+  });
+}
+
+/**
+ * Trains every job, `workers` at a time, each in a worker thread of its own,
+ * and returns the trained models in the order of the jobs. The first run
+ * that fails rejects the whole call with its error; the runs still going are
+ * stopped.
+ * Used in lesson 10.
+ */
+export async function trainInWorkers(jobs: readonly StreamTrainingJob[], options: TrainInWorkersOptions = {}): Promise<TrainedRun[]> {
+  if (jobs.length === 0) throw new Error("trainInWorkers: no jobs");
+  const names = new Set(jobs.map((j) => j.name));
+  if (names.size !== jobs.length) throw new Error("trainInWorkers: two jobs have the same name; reports could not tell them apart");
+  const workers = options.workers ?? Math.min(jobs.length, os.availableParallelism());
+  if (!Number.isInteger(workers) || workers <= 0) throw new Error(`trainInWorkers: workers must be a positive integer, got ${workers}`);
+  const script = options.workerScript ?? path.join(__dirname, "trainWorker.js");
+  if (!fs.existsSync(script)) throw new Error(`trainInWorkers: no worker script at ${script}; build the library (npm run build)`);
+  const results: TrainedRun[] = new Array(jobs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const k = next++;
+      results[k] = await runOne(jobs[k], script, options.onReport);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
+  return results;
+}

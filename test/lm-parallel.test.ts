@@ -1,0 +1,133 @@
+import { describe, it, expect } from "vitest";
+import * as fs from "fs";
+import * as path from "path";
+import { Adam, RecurrentState, TrainingDivergedError, clipGradNorm } from "../lib/src/nn";
+import { StreamBatches, StreamTrainingJob, StreamTrainingReport, stackedLSTMModel, trainInWorkers, trainOnStream } from "../lib/src/lm";
+
+// The workers run the built library (a worker thread cannot load TypeScript);
+// `npm run build` (run by `npm install`) writes it.
+const WORKER = path.join(__dirname, "../lib/dist/lm/trainWorker.js");
+
+/** "abcd" repeated, then ids: a text a small LSTM learns almost perfectly. */
+const cycle = Int32Array.from({ length: 2_000 }, (_, i) => 1 + (i % 4));
+const V = 5; // id 0 is the start token
+const recipe = { batch: 4, steps: 10, learningRate: 0.05, start: 0 };
+
+function job(name: string, seed: number, updates: number, hidden = 6): StreamTrainingJob {
+  return { name: name, model: { vocabSize: V, hidden: hidden, layers: 2, seed: seed }, ids: cycle, training: { ...recipe, updates: updates } };
+}
+
+function weightsOf(m: ReturnType<typeof stackedLSTMModel>): number[][] {
+  return m.parameters().map((p) => Array.from(p.value.data));
+}
+
+describe("stackedLSTMModel", () => {
+  it("has the closed-form number of weights: 4H(V + H + 1) for the first layer, 4H(2H + 1) for each other, H·V + V for the readout", () => {
+    const [Vv, H] = [130, 128];
+    expect(stackedLSTMModel({ vocabSize: Vv, hidden: H, layers: 2, seed: 1 }).parameterCount).toBe(4 * H * (Vv + H + 1) + 4 * H * (2 * H + 1) + H * Vv + Vv);
+    expect(stackedLSTMModel({ vocabSize: Vv, hidden: H, layers: 1, seed: 1 }).parameterCount).toBe(4 * H * (Vv + H + 1) + H * Vv + Vv);
+    expect(stackedLSTMModel({ vocabSize: 92, hidden: 64, layers: 2, seed: 1 }).parameterCount).toBe(79_196); // lesson 10's Moby-Dick model
+  });
+
+  it("draws the same weights from the same seed, other weights from another", () => {
+    const spec = { vocabSize: V, hidden: 6, layers: 2, seed: 3 };
+    expect(weightsOf(stackedLSTMModel(spec))).toEqual(weightsOf(stackedLSTMModel(spec)));
+    expect(weightsOf(stackedLSTMModel({ ...spec, seed: 4 }))).not.toEqual(weightsOf(stackedLSTMModel(spec)));
+  });
+
+  it("names a size that is not a positive integer", () => {
+    expect(() => stackedLSTMModel({ vocabSize: V, hidden: 0, layers: 2, seed: 1 })).toThrow(/hidden must be a positive integer, got 0/);
+    expect(() => stackedLSTMModel({ vocabSize: V, hidden: 4, layers: 1.5, seed: 1 })).toThrow(/layers must be a positive integer/);
+  });
+});
+
+describe("trainOnStream", () => {
+  it("is the loop of lessons 02–08: the same weights as writing it out (Adam, clipping at 5, state carried, reset at each pass)", () => {
+    const spec = { vocabSize: V, hidden: 6, layers: 2, seed: 5 };
+    const updates = 60; // 2,000 next-token pairs in 4 lanes of 10 steps: 50 windows per pass, so a second pass starts
+    const viaLibrary = stackedLSTMModel(spec);
+    trainOnStream(viaLibrary, cycle, { ...recipe, updates: updates });
+
+    const byHand = stackedLSTMModel(spec);
+    const optimizer = new Adam(byHand.parameters(), { learningRate: recipe.learningRate });
+    const windows = StreamBatches.nextToken(cycle, { batch: recipe.batch, steps: recipe.steps, start: 0 });
+    expect(windows.windows).toBe(50);
+    let state: RecurrentState | undefined;
+    for (let u = 0; u < updates; u++) {
+      const j = u % windows.windows;
+      if (j === 0) state = undefined;
+      const w = windows.window(j);
+      optimizer.zeroGrad();
+      const r = byHand.loss(w.inputs, w.targets, recipe.batch, state);
+      r.backward();
+      clipGradNorm(byHand.parameters(), 5);
+      optimizer.step();
+      state = r.last;
+    }
+    expect(weightsOf(viaLibrary)).toEqual(weightsOf(byHand));
+  });
+
+  it("learns a text that repeats every 4 characters, and reports the mean loss every reportEvery updates and after the last", () => {
+    const model = stackedLSTMModel({ vocabSize: V, hidden: 6, layers: 2, seed: 1 });
+    const reports: StreamTrainingReport[] = [];
+    const result = trainOnStream(model, cycle, { ...recipe, updates: 205, reportEvery: 50 }, (r) => reports.push(r));
+    expect(reports.map((r) => r.update)).toEqual([50, 100, 150, 200, 205]);
+    expect(reports[0].loss).toBeGreaterThan(0.5); // ln 5 = 1.61 at the start
+    expect(result.finalLoss).toBe(reports[4].loss);
+    expect(result.finalLoss).toBeLessThan(0.05); // each character follows from the one before
+  });
+
+  it("stops a diverging run with the loop's error, which says where and what to try", () => {
+    const model = stackedLSTMModel({ vocabSize: V, hidden: 6, layers: 1, seed: 1 });
+    const weights = model.parameters()[0].value.data;
+    weights[0] = NaN;
+    let error: unknown;
+    try {
+      trainOnStream(model, cycle, { ...recipe, updates: 5 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as Error).message).toMatch(/diverged at step 0.*lower learning rate/);
+  });
+
+  it("names bad options", () => {
+    const model = stackedLSTMModel({ vocabSize: V, hidden: 4, layers: 1, seed: 1 });
+    expect(() => trainOnStream(model, cycle, { ...recipe, updates: 0 })).toThrow(/updates must be a positive integer, got 0/);
+    expect(() => trainOnStream(model, cycle, { ...recipe, updates: 5, reportEvery: 0 })).toThrow(/reportEvery must be a positive integer/);
+    expect(() => trainOnStream(model, cycle.slice(0, 20), { ...recipe, updates: 5 })).toThrow(/fewer than one window/);
+  });
+});
+
+describe("trainInWorkers", () => {
+  it("the built worker script exists (npm run build)", () => {
+    expect(fs.existsSync(WORKER)).toBe(true);
+  });
+
+  it("gives, bit for bit, the weights of training in this thread, in the order of the jobs, one worker or two", async () => {
+    const jobs = [job("first", 11, 30), job("second", 12, 20), job("third", 13, 25)];
+    const reports: string[] = [];
+    const two = await trainInWorkers(jobs, { workers: 2, workerScript: WORKER, onReport: (name, r) => reports.push(`${name}@${r.update}`) });
+    const one = await trainInWorkers(jobs, { workers: 1, workerScript: WORKER });
+    expect(two.map((r) => r.name)).toEqual(["first", "second", "third"]);
+    jobs.forEach((j, k) => {
+      const here = stackedLSTMModel(j.model);
+      const result = trainOnStream(here, j.ids, j.training);
+      expect(weightsOf(two[k].model)).toEqual(weightsOf(here));
+      expect(weightsOf(one[k].model)).toEqual(weightsOf(here));
+      expect(two[k].finalLoss).toBe(result.finalLoss);
+      expect(two[k].seconds).toBeGreaterThanOrEqual(0);
+    });
+    for (const name of ["first@30", "second@20", "third@25", "first@10", "third@20"]) expect(reports).toContain(name);
+    expect(reports).toHaveLength(3 + 2 + 3);
+  });
+
+  it("rejects with the failed run's name and its error, and names bad calls", async () => {
+    const bad = { ...job("too small", 1, 5), model: { vocabSize: V, hidden: 0, layers: 1, seed: 1 } };
+    await expect(trainInWorkers([job("fine", 1, 5), bad], { workerScript: WORKER })).rejects.toThrow(/run "too small" failed: stackedLSTMModel: hidden must be a positive integer, got 0/);
+    await expect(trainInWorkers([], { workerScript: WORKER })).rejects.toThrow(/no jobs/);
+    await expect(trainInWorkers([job("a", 1, 5), job("a", 2, 5)], { workerScript: WORKER })).rejects.toThrow(/same name/);
+    await expect(trainInWorkers([job("a", 1, 5)], { workers: 0, workerScript: WORKER })).rejects.toThrow(/workers must be a positive integer, got 0/);
+    await expect(trainInWorkers([job("a", 1, 5)], { workerScript: "/nonexistent/trainWorker.js" })).rejects.toThrow(/no worker script at .*npm run build/);
+  });
+});
