@@ -122,6 +122,18 @@ describe("trainInWorkers", () => {
     expect(reports).toHaveLength(3 + 2 + 3);
   });
 
+  it("stops the other runs when one fails, and starts no more", async () => {
+    const reports: string[] = [];
+    const endless = job("endless", 1, 10_000_000); // would report for hours
+    const bad = { ...job("bad", 1, 5), model: { vocabSize: V, hidden: 0, layers: 1, seed: 1 } };
+    const call = trainInWorkers([endless, bad, job("queued", 2, 5)], { workers: 2, workerScript: WORKER, onReport: (name) => reports.push(name) });
+    await expect(call).rejects.toThrow(/run "bad" failed/);
+    const atFailure = reports.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the endless run reports every few milliseconds while it lives
+    expect(reports.length).toBe(atFailure);
+    expect(reports).not.toContain("queued");
+  });
+
   it("rejects with the failed run's name and its error, and names bad calls", async () => {
     const bad = { ...job("too small", 1, 5), model: { vocabSize: V, hidden: 0, layers: 1, seed: 1 } };
     await expect(trainInWorkers([job("fine", 1, 5), bad], { workerScript: WORKER })).rejects.toThrow(/run "too small" failed: stackedLSTMModel: hidden must be a positive integer, got 0/);

@@ -78,16 +78,32 @@ function loadWeights(job: StreamTrainingJob, model: RNNLanguageModel, weights: {
   });
 }
 
-function runOne(job: StreamTrainingJob, script: string, onReport?: (name: string, r: StreamTrainingReport) => void): Promise<TrainedRun> {
+/** The workers running now, so that one run's failure can stop the others. */
+interface Pool {
+  running: Set<Worker>;
+  failed: boolean;
+}
+
+function runOne(job: StreamTrainingJob, script: string, pool: Pool, onReport?: (name: string, r: StreamTrainingReport) => void): Promise<TrainedRun> {
   return new Promise((resolve, reject) => {
     // The worker does its products as this thread does: on TensorFlow.js (default options) after useTensorFlowLinalg, else in plain loops.
     const workerJob: WorkerJob = { ...job, products: linalg().name === "tfjs" ? "tensorflow" : "plain" };
     const worker = new Worker(script, { workerData: workerJob });
+    pool.running.add(worker);
     let settled = false;
+    const settle = () => {
+      settled = true;
+      pool.running.delete(worker);
+    };
     const fail = (message: string) => {
       if (settled) return;
-      settled = true;
+      settle();
       void worker.terminate();
+      if (!pool.failed) {
+        // The call rejects with this error; the other runs' results would be thrown away, so stop them now.
+        pool.failed = true;
+        for (const other of pool.running) void other.terminate();
+      }
       reject(new Error(`trainInWorkers: run "${job.name}" failed: ${message}`));
     };
     worker.on("message", (m: WorkerMessage) => {
@@ -97,7 +113,7 @@ function runOne(job: StreamTrainingJob, script: string, onReport?: (name: string
         try {
           const model = stackedLSTMModel(job.model);
           loadWeights(job, model, m.weights);
-          settled = true;
+          settle();
           resolve({ name: job.name, model: model, seconds: m.seconds, finalLoss: m.finalLoss });
         } catch (e) {
           fail((e as Error).message);
@@ -105,7 +121,7 @@ function runOne(job: StreamTrainingJob, script: string, onReport?: (name: string
       }
     });
     worker.on("error", (e) => fail(e.message));
-    worker.on("exit", (code) => fail(`its worker exited (code ${code}) before sending the weights`));
+    worker.on("exit", (code) => fail(pool.failed ? "stopped, because another run failed" : `its worker exited (code ${code}) before sending the weights`));
   });
 }
 
@@ -125,11 +141,12 @@ export async function trainInWorkers(jobs: readonly StreamTrainingJob[], options
   const script = options.workerScript ?? path.join(__dirname, "trainWorker.js");
   if (!fs.existsSync(script)) throw new Error(`trainInWorkers: no worker script at ${script}; build the library (npm run build)`);
   const results: TrainedRun[] = new Array(jobs.length);
+  const pool: Pool = { running: new Set(), failed: false };
   let next = 0;
   const lane = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !pool.failed) {
       const k = next++;
-      results[k] = await runOne(jobs[k], script, options.onReport);
+      results[k] = await runOne(jobs[k], script, pool, options.onReport);
     }
   };
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
