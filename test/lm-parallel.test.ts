@@ -1,7 +1,8 @@
 import { describe, it, expect } from "vitest";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { Adam, RecurrentState, TrainingDivergedError, clipGradNorm } from "../lib/src/nn";
+import { Adam, RecurrentState, TrainingDivergedError, clipGradNorm, jsLinalg, setLinalg, useTensorFlowLinalg } from "../lib/src/nn";
 import { StreamBatches, StreamTrainingJob, StreamTrainingReport, stackedLSTMModel, trainInWorkers, trainOnStream } from "../lib/src/lm";
 
 // The workers run the built library (a worker thread cannot load TypeScript);
@@ -100,8 +101,10 @@ describe("trainOnStream", () => {
 });
 
 describe("trainInWorkers", () => {
-  it("the built worker script exists (npm run build)", () => {
-    expect(fs.existsSync(WORKER)).toBe(true);
+  it("runs a build of the current sources (else: npm run build)", () => {
+    const built = (f: string) => fs.statSync(path.join(__dirname, "../lib/dist/lm", f)).mtimeMs;
+    const source = (f: string) => fs.statSync(path.join(__dirname, "../lib/src/lm", f)).mtimeMs;
+    for (const f of ["trainWorker", "parallel", "streamTraining"]) expect(built(`${f}.js`)).toBeGreaterThanOrEqual(source(`${f}.ts`));
   });
 
   it("gives, bit for bit, the weights of training in this thread, in the order of the jobs, one worker or two", async () => {
@@ -120,6 +123,42 @@ describe("trainInWorkers", () => {
     });
     for (const name of ["first@30", "second@20", "third@25", "first@10", "third@20"]) expect(reports).toContain(name);
     expect(reports).toHaveLength(3 + 2 + 3);
+  });
+
+  it("on TensorFlow.js too: the worker sets up the same backend and products, and the weights agree bit for bit", async () => {
+    await useTensorFlowLinalg(); // products of 40 × 32 · 32 × 128 and more: above minWork, so they run in TensorFlow.js
+    try {
+      const j = job("tfjs", 21, 15, 32);
+      const [run] = await trainInWorkers([j], { workerScript: WORKER });
+      const here = stackedLSTMModel(j.model);
+      trainOnStream(here, j.ids, j.training);
+      expect(weightsOf(run.model)).toEqual(weightsOf(here));
+      setLinalg(jsLinalg);
+      const plain = stackedLSTMModel(j.model);
+      trainOnStream(plain, j.ids, j.training);
+      expect(weightsOf(plain)).not.toEqual(weightsOf(here)); // float32 products in another order: the comparison above could tell
+    } finally {
+      setLinalg(jsLinalg);
+    }
+  });
+
+  it("names a worker that ends without its weights, weights that do not fit, and a report callback that throws", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workers-"));
+    const script = (name: string, body: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, `const { parentPort } = require("worker_threads");\n${body}\n`);
+      return file;
+    };
+    try {
+      const exits = script("exits.js", "process.exit(3);");
+      await expect(trainInWorkers([job("a", 1, 5)], { workerScript: exits })).rejects.toThrow(/run "a" failed: its worker exited \(code 3\) before sending the weights/);
+      const noWeights = script("empty.js", 'parentPort.postMessage({ kind: "done", weights: [], seconds: 0, finalLoss: 0 });');
+      await expect(trainInWorkers([job("a", 1, 5)], { workerScript: noWeights })).rejects.toThrow(/run "a" failed: it sent 0 weights for a model of 8/); // two layers of Wx, Wh, b; the readout's W, b
+      const throwing = () => { throw new Error("the plot broke"); };
+      await expect(trainInWorkers([job("a", 1, 50)], { workerScript: WORKER, onReport: throwing })).rejects.toThrow(/run "a" failed: onReport threw: the plot broke/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops the other runs when one fails, and starts no more", async () => {

@@ -15,8 +15,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
+import * as tf from "@tensorflow/tfjs";
 import { FloatArray } from "../nn/core/matrix";
 import { linalg } from "../nn/compute/linalg";
+import { BackendName, isBackendName } from "../nn/compute/backend";
+import { TensorFlowLinalg } from "../nn/compute/tfLinalg";
 import { RNNLanguageModel } from "./model";
 import { StackedLSTMSpec, StreamTrainingOptions, StreamTrainingReport, stackedLSTMModel } from "./streamTraining";
 
@@ -33,9 +36,14 @@ export interface StreamTrainingJob {
   training: StreamTrainingOptions;
 }
 
-/** What a worker is given: the job, and which products to use (those of the calling thread, so that the result is the same). */
+/** Where a worker does its matrix products: as the calling thread does, so that the result is the same. */
+export type WorkerLinalg =
+  | { name: "js" }
+  | { name: "tfjs"; backend: BackendName; minWork: number; directCalls: boolean };
+
+/** What a worker is given: the job, and where to do its products. */
 export interface WorkerJob extends StreamTrainingJob {
-  products: "tensorflow" | "plain";
+  linalg: WorkerLinalg;
 }
 
 /** A trained run. */
@@ -65,17 +73,28 @@ export type WorkerMessage =
   | { kind: "failed"; message: string };
 
 /** The weights a worker sent, loaded into `model` (built from the same spec), matched by name and size. */
-function loadWeights(job: StreamTrainingJob, model: RNNLanguageModel, weights: { name: string; data: FloatArray }[]): void {
+function loadWeights(model: RNNLanguageModel, weights: { name: string; data: FloatArray }[]): void {
   const params = model.parameters();
-  if (params.length !== weights.length) throw new Error(`trainInWorkers: run "${job.name}" sent ${weights.length} weights for a model of ${params.length}`);
+  if (params.length !== weights.length) throw new Error(`it sent ${weights.length} weights for a model of ${params.length}`);
   params.forEach((p, k) => {
     const w = weights[k];
     if (w.name !== p.name || w.data.length !== p.value.data.length) {
-      throw new Error(`trainInWorkers: run "${job.name}" sent ${w.name} (${w.data.length} values) where the model has ${p.name} (${p.value.data.length})`);
+      throw new Error(`it sent ${w.name} (${w.data.length} values) where the model has ${p.name} (${p.value.data.length})`);
     }
     p.value.data.set(w.data);
     p.changed();
   });
+}
+
+/** The products of this thread, described so that a worker can set up the same. */
+function currentLinalg(): WorkerLinalg {
+  const active = linalg();
+  if (active.name === "js") return { name: "js" };
+  const backend = tf.getBackend();
+  if (active instanceof TensorFlowLinalg && isBackendName(backend)) {
+    return { name: "tfjs", backend: backend, minWork: active.minWork, directCalls: active.directCalls };
+  }
+  throw new Error(`trainInWorkers: a worker cannot set up the products this thread uses ("${active.name}" on backend "${backend}"); use jsLinalg or useTensorFlowLinalg`);
 }
 
 /** The workers running now, so that one run's failure can stop the others. */
@@ -84,11 +103,9 @@ interface Pool {
   failed: boolean;
 }
 
-function runOne(job: StreamTrainingJob, script: string, pool: Pool, onReport?: (name: string, r: StreamTrainingReport) => void): Promise<TrainedRun> {
+function runOne(job: StreamTrainingJob, script: string, products: WorkerLinalg, pool: Pool, onReport?: (name: string, r: StreamTrainingReport) => void): Promise<TrainedRun> {
   return new Promise((resolve, reject) => {
-    // The worker does its products as this thread does: on TensorFlow.js (default options) after useTensorFlowLinalg, else in plain loops.
-    const workerJob: WorkerJob = { ...job, products: linalg().name === "tfjs" ? "tensorflow" : "plain" };
-    const worker = new Worker(script, { workerData: workerJob });
+    const worker = new Worker(script, { workerData: { ...job, linalg: products } satisfies WorkerJob });
     pool.running.add(worker);
     let settled = false;
     const settle = () => {
@@ -107,12 +124,18 @@ function runOne(job: StreamTrainingJob, script: string, pool: Pool, onReport?: (
       reject(new Error(`trainInWorkers: run "${job.name}" failed: ${message}`));
     };
     worker.on("message", (m: WorkerMessage) => {
-      if (m.kind === "report") onReport?.(job.name, m.report);
+      if (m.kind === "report") {
+        try {
+          onReport?.(job.name, m.report);
+        } catch (e) {
+          fail(`onReport threw: ${(e as Error).message}`); // else it would escape into the event loop, and the run go on
+        }
+      }
       else if (m.kind === "failed") fail(m.message);
       else {
         try {
           const model = stackedLSTMModel(job.model);
-          loadWeights(job, model, m.weights);
+          loadWeights(model, m.weights);
           settle();
           resolve({ name: job.name, model: model, seconds: m.seconds, finalLoss: m.finalLoss });
         } catch (e) {
@@ -140,15 +163,16 @@ export async function trainInWorkers(jobs: readonly StreamTrainingJob[], options
   if (!Number.isInteger(workers) || workers <= 0) throw new Error(`trainInWorkers: workers must be a positive integer, got ${workers}`);
   const script = options.workerScript ?? path.join(__dirname, "trainWorker.js");
   if (!fs.existsSync(script)) throw new Error(`trainInWorkers: no worker script at ${script}; build the library (npm run build)`);
+  const products = currentLinalg();
   const results: TrainedRun[] = new Array(jobs.length);
   const pool: Pool = { running: new Set(), failed: false };
   let next = 0;
-  const lane = async () => {
+  const slot = async () => {
     while (next < jobs.length && !pool.failed) {
       const k = next++;
-      results[k] = await runOne(jobs[k], script, pool, options.onReport);
+      results[k] = await runOne(jobs[k], script, products, pool, options.onReport);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, slot));
   return results;
 }

@@ -71,7 +71,6 @@ export interface StreamTrainingReport {
 
 /** What a run took. */
 export interface StreamTrainingResult {
-  updates: number;
   seconds: number;
   /** The mean training loss of the last report. */
   finalLoss: number;
@@ -94,7 +93,7 @@ export function trainOnStream(
   if (!Number.isInteger(updates) || updates <= 0) throw new Error(`trainOnStream: updates must be a positive integer, got ${updates}`);
   if (!Number.isInteger(reportEvery) || reportEvery <= 0) throw new Error(`trainOnStream: reportEvery must be a positive integer, got ${reportEvery}`);
   const windows = StreamBatches.nextToken(ids, { batch: batch, steps: steps, start: start });
-  const order = Array.from({ length: windows.windows }, (_, j) => j); // every pass reads the windows in order
+  const order = Array.from({ length: windows.windows }, (_, j) => j); // in order, never shuffled: the state after window j is the start of window j + 1 only
   const started = Date.now();
   let state: RecurrentState | undefined, sum = 0, count = 0, finalLoss = NaN;
   train({
@@ -123,5 +122,5 @@ export function trainOnStream(
       }
     },
   });
-  return { updates: updates, seconds: (Date.now() - started) / 1000, finalLoss: finalLoss };
+  return { seconds: (Date.now() - started) / 1000, finalLoss: finalLoss };
 }

@@ -13,7 +13,10 @@ async function main(job: WorkerJob): Promise<void> {
   if (!port) throw new Error("trainWorker.js runs as a worker thread of trainInWorkers");
   const send = (m: WorkerMessage) => port.postMessage(m);
   try {
-    if (job.products === "tensorflow") await useTensorFlowLinalg();
+    if (job.linalg.name === "tfjs") {
+      const { backend, minWork, directCalls } = job.linalg;
+      await useTensorFlowLinalg({ backend: backend, minWork: minWork, directCalls: directCalls });
+    }
     const model = stackedLSTMModel(job.model);
     const result = trainOnStream(model, job.ids, job.training, (report) => send({ kind: "report", report: report }));
     send({ kind: "done", weights: model.parameters().map((p) => ({ name: p.name, data: p.value.data })), seconds: result.seconds, finalLoss: result.finalLoss });

@@ -24,7 +24,8 @@ export interface BackendInfo {
   tfjsVersion: string;
 }
 
-function isBackendName(s: string): s is BackendName {
+/** Whether `s` names a backend the course can start (e.g. what `tf.getBackend()` returned). */
+export function isBackendName(s: string): s is BackendName {
   return (PREFERENCE as readonly string[]).includes(s);
 }
 

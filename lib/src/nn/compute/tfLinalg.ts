@@ -84,8 +84,9 @@ function download(t: tf.Tensor2D): Matrix {
 export class TensorFlowLinalg implements Linalg {
   readonly name = "tfjs";
   readonly stats: TensorFlowLinalgStats = { uploads: 0, tfProducts: 0, jsProducts: 0 };
-  private readonly minWork: number;
-  private readonly directCalls: boolean;
+  /** See {@link TensorFlowLinalgOptions}; read by `lm.trainInWorkers` to set up a worker's products the same way. */
+  readonly minWork: number;
+  readonly directCalls: boolean;
   /** The direct calls for `callsBackend` (null: unavailable there); re-checked when the backend changes. */
   private calls: WasmCalls | null = null;
   private callsBackend: unknown = null;
