@@ -17,6 +17,7 @@ import {
 } from "../lib/src/plot";
 import { formatDuration, LiveLossCurve, LiveTarget, ProgressBar } from "../lib/src/plot/live";
 import { logTicks } from "../lib/src/plot/axes";
+import { legendRows } from "../lib/src/plot/style";
 import { figureBundle, LIBRARY_MARKER, LIVE_ENV, MimeBundle, packArray, PLOTLY_ASSETS, reloadLibrary, roundNumbers } from "../lib/src/plot/display";
 import { Figure, Json, PLOTLY_MIME, Trace } from "../lib/src/plot/figure";
 
@@ -106,6 +107,66 @@ describe("lines", () => {
     expect(() => lines({ logX: true, series: [{ name: "a", y: [1, 2] }] })).toThrow(/series "a": x \(default 0\.\.n-1\)\[0\] = 0 cannot be drawn on the log x axis/);
     expect(() => lines({ series: [{ name: "", y: [1] }] })).toThrow(/lines: series 0 needs a non-empty string name/);
     expect(() => lines({ height: -5, series: [{ name: "a", y: [1] }] })).toThrow(/height must be a positive number/);
+  });
+});
+
+describe("legend room above the plot", () => {
+  // An entry is estimated at 40 px (symbol) + 7.8 px a character (0.6 × 13 px),
+  // entries 5 px apart, against 900 − 64 − 24 = 812 px of plot width.
+  const MODELS = [
+    "LSTM, 2 layers of 128 units (seed 1)", // 36 characters: 40 + 280.8 = 320.8 px
+    "LSTM, 2 layers of 128 units (seed 2)", // 36: 320.8 px
+    "LSTM, 1 layer of 64 units", // 25: 235 px
+    "Kneser-Ney 5-gram baseline", // 26: 242.8 px
+    "uniform over the vocabulary", // 27: 250.6 px
+  ];
+  const withNames = (names: string[], title?: string): Figure =>
+    lines({ title, series: names.map((name, k) => ({ name, y: [k, k + 1] })) });
+
+  it("keeps the one-row margin for short names", () => {
+    // "train" 40 + 39 = 79 px, "held-out" 40 + 62.4 = 102.4 px: 79 + 102.4 + 3 × 5 = 196.4 < 812.
+    expect(legendRows(["train", "held-out"])).toBe(1);
+    expect(twoSeries().layout.margin).toEqual({ l: 64, r: 24, t: 52 + 30, b: 52 });
+    // No legend, no room for one.
+    expect(lines({ title: "loss", series: [{ name: "a", y: [1, 2] }] }).layout.margin).toMatchObject({ t: 52 });
+  });
+
+  it("reserves a row for each further row the names wrap onto", () => {
+    // Eight names of 10 characters, 118 px each: 8 × 118 + 9 × 5 = 989 > 812, so
+    // plotly wraps, giving each entry a 118 + 5 px column; after the first at 0,
+    // one more fits while 123k < 812 − 118 = 694, k ≤ 5: 6 a row, 2 rows.
+    const ngrams = Array.from({ length: 8 }, (_, k) => `n-gram n=${k + 1}`);
+    expect(legendRows(ngrams)).toBe(2);
+    expect(withNames(ngrams, "perplexity").layout.margin).toMatchObject({ t: 52 + 30 + 20 });
+    // The models' entries sum to 1370 px; the widest is 320.8 px, and
+    // (812 − 320.8) / (320.8 + 5) = 1.51 more fit beside the first: 2 a row, 3 rows.
+    expect(legendRows(MODELS)).toBe(3);
+    expect(withNames(MODELS, "held-out loss").layout.margin).toMatchObject({ t: 52 + 30 + 2 * 20 });
+    expect(withNames(MODELS).layout.margin).toMatchObject({ t: 16 + 30 + 2 * 20 });
+    // Bars and surfaces count their series' names too (a surface's plot is 900 − 2 × 10 = 880 px
+    // wide: (880 − 320.8) / 325.8 = 1.72, still 2 a row).
+    const b = bars({ categories: ["a"], series: MODELS.map((name) => ({ name, values: [1] })) });
+    expect(b.layout.margin).toMatchObject({ t: 16 + 30 + 2 * 20 });
+    const x = [0, 1];
+    const paths = MODELS.map((name) => ({ name, x: [0], y: [0], z: [0] }));
+    expect(surface({ title: "loss", x, y: x, z: [[0, 1], [1, 2]], paths }).layout.margin).toMatchObject({ t: 52 + 30 + 2 * 20 });
+  });
+
+  it("packs a grouped legend (subplots) at each entry's own width", () => {
+    // Entries 5 px apart: 320.8 + 5 + 320.8 + 5 = 651.6, and the third (235 + 5) would end at 891.6 > 812;
+    // the second row holds 240 + 247.8 + 255.6 = 743.4 ≤ 812: 2 rows, not the 3 of an ungrouped legend.
+    expect(legendRows(MODELS, undefined, true)).toBe(2);
+    const fig = subplots({ rows: 1, cols: 2, title: "two panels", figures: [withNames(MODELS), withNames(MODELS)] });
+    // 48 (title) + 28 (first legend row) + 20 + 10 (a row and plotly's tracegroupgap) + 26 (panel titles).
+    expect(fig.layout.margin).toMatchObject({ t: 48 + 28 + 30 + 26 });
+    const short = subplots({ rows: 1, cols: 2, title: "two panels", figures: [twoSeries(), twoSeries()] });
+    expect(short.layout.margin).toMatchObject({ t: 48 + 28 + 26 });
+  });
+
+  it("pins the title to the top of the figure, where a taller margin cannot move it", () => {
+    for (const fig of [twoSeries(), withNames(MODELS, "held-out loss"), subplots({ rows: 1, cols: 1, title: "one", figures: [twoSeries()] })]) {
+      expect(o(fig.layout.title)).toMatchObject({ yref: "container", y: 1, yanchor: "top", pad: { t: 14 } });
+    }
   });
 });
 

@@ -213,11 +213,11 @@ export function logAxes(traces: readonly Trace[], logX: boolean, logY: boolean):
   return { x: logX ? valuesAlong(traces, "x") : undefined, y: logY ? valuesAlong(traces, "y") : undefined };
 }
 
-/** The layout of a figure with one x and one y axis: base look, axes, and shapes (`extraShapes` first). */
+/** The layout of a figure with one x and one y axis: base look, axes, and shapes (`extraShapes` first); `legend` as for `baseLayout`. */
 export function cartesianLayout(
   where: string,
   options: AxesOptions,
-  legend: boolean,
+  legend: false | readonly string[],
   log: LogAxes,
   extraShapes: Json[] = [],
 ): Layout {

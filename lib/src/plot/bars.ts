@@ -1,7 +1,7 @@
 /** Grouped bar charts: one value per category and series. */
 import { axis, Shape, shapesJson, valuesAlong } from "./axes";
 import { Figure, Trace } from "./figure";
-import { baseLayout, ColorRef, FigureOptions, figure, formatNumber, Layout, obj, trimZeros } from "./style";
+import { baseLayout, ColorRef, FigureOptions, figure, formatNumber, Layout, legendNames, obj, trimZeros } from "./style";
 import { checkHeight, describe, fail, finite, Numbers, nonEmptyList, positiveForLog, resolveColor, seriesWhere } from "./validate";
 
 /** One group member of `bars`: one value per category. */
@@ -69,9 +69,8 @@ export function bars(options: BarsOptions): Figure {
   const catAxis = obj({ title: options.categoryTitle ? { text: options.categoryTitle } : undefined, type: "category" });
   const valueAxis = horizontal ? "x" : "y";
   const valAxis = axis(fn, valueAxis, options.valueTitle, log ? valuesAlong(data, valueAxis) : undefined, undefined);
-  const legend = options.showLegend ?? series.length > 1;
   const layout: Layout = {
-    ...baseLayout(options, legend),
+    ...baseLayout(options, legendNames(options.showLegend ?? series.length > 1, data)),
     barmode: "group",
     xaxis: horizontal ? valAxis : catAxis,
     yaxis: horizontal ? { ...catAxis, autorange: "reversed" } : valAxis,

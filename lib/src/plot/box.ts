@@ -1,7 +1,7 @@
 /** Box plots: the spread of repeated measurements (runs over seeds), one box per group. */
 import { axis, Shape, shapesJson, valuesAlong } from "./axes";
 import { Figure, Trace } from "./figure";
-import { baseLayout, ColorRef, FigureOptions, figure, Layout, obj, withAlpha } from "./style";
+import { baseLayout, ColorRef, FigureOptions, figure, Layout, legendNames, obj, withAlpha } from "./style";
 import { checkHeight, describe, empty, fail, finite, Numbers, nonEmptyList, positiveForLog, resolveColor, seriesWhere } from "./validate";
 
 /** One box of `box`: the measurements of one group (one variant over its seeds). */
@@ -73,7 +73,7 @@ export function box(options: BoxOptions): Figure {
     };
   });
   const layout: Layout = {
-    ...baseLayout(options, options.showLegend ?? false),
+    ...baseLayout(options, legendNames(options.showLegend ?? false, data)),
     xaxis: obj({ title: options.categoryTitle ? { text: options.categoryTitle } : undefined, type: "category" }),
     yaxis: axis(fn, "y", options.valueTitle, log ? valuesAlong(data, "y") : undefined, undefined),
   };

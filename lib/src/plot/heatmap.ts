@@ -1,7 +1,7 @@
 /** Heatmaps of a matrix: weights, attention, confusion counts. */
 import { Shape, shapesJson } from "./axes";
 import { Figure, Json, Trace } from "./figure";
-import { baseLayout, Colorscale, colorscaleJson, DIVERGING, FigureOptions, figure, JsonObject, Layout, obj } from "./style";
+import { baseLayout, Colorscale, colorscaleJson, DIVERGING, FigureOptions, figure, JsonObject, Layout, legendNames, obj } from "./style";
 import { checkHeight, describe, fail, finite, matrix, Numbers } from "./validate";
 
 /** Axis labels: numbers (a numeric axis) or strings (tokens; duplicates are fine). */
@@ -83,7 +83,7 @@ export function heatmap(options: HeatmapOptions): Figure {
     colorbar: obj({ title: options.colorbarTitle ? { text: options.colorbarTitle } : undefined, thickness: 14 }),
   };
   const layout: Layout = {
-    ...baseLayout(options, options.showLegend ?? false),
+    ...baseLayout(options, legendNames(options.showLegend ?? false, [trace])),
     xaxis: { ...obj({ title: options.xTitle ? { text: options.xTitle } : undefined }), ...xs.ticks, showgrid: false, zeroline: false },
     yaxis: {
       ...obj({ title: options.yTitle ? { text: options.yTitle } : undefined, autorange: options.reverseY ? "reversed" : undefined }),

@@ -1,7 +1,7 @@
 /** Histograms: distributions counted into shared bins. */
 import { AxesOptions, cartesianLayout, logAxes } from "./axes";
 import { Figure, Trace } from "./figure";
-import { ColorRef, figure, withAlpha } from "./style";
+import { ColorRef, figure, legendNames, withAlpha } from "./style";
 import { empty, fail, finite, Numbers, nonEmptyList, resolveColor, seriesWhere } from "./validate";
 
 /** One distribution of `histogram`. */
@@ -87,7 +87,7 @@ export function histogram(options: HistogramOptions): Figure {
   });
   const yTitle = options.yTitle ?? (normalize === "count" ? "count" : normalize);
   // Empty bins (height 0) have no place on a log axis; plotly leaves them out and so do the ticks.
-  const layout = cartesianLayout(fn, { ...options, yTitle }, options.showLegend ?? overlaid, logAxes(data, false, options.logY === true));
+  const layout = cartesianLayout(fn, { ...options, yTitle }, legendNames(options.showLegend ?? overlaid, data), logAxes(data, false, options.logY === true));
   layout.bargap = 0;
   return figure(data, layout);
 }

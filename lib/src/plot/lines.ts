@@ -1,7 +1,7 @@
 /** Line plots: loss curves, schedules, sequences on linear or log axes. */
 import { AxesOptions, cartesianLayout, logAxes } from "./axes";
 import { Figure, Trace } from "./figure";
-import { ColorRef, Dash, figure, obj } from "./style";
+import { ColorRef, Dash, figure, legendNames, obj } from "./style";
 import { empty, finite, Numbers, nonEmptyList, positiveForLog, resolveColor, sameLength, seriesWhere } from "./validate";
 
 /**
@@ -67,7 +67,7 @@ export function lines(options: LinesOptions): Figure {
       marker: mode === "lines" ? undefined : { color, size: 6 },
     };
   });
-  const layout = cartesianLayout(fn, options, options.showLegend ?? data.length > 1, logAxes(data, logX, logY));
+  const layout = cartesianLayout(fn, options, legendNames(options.showLegend ?? data.length > 1, data), logAxes(data, logX, logY));
   layout.hovermode = "x unified";
   return figure(data, layout);
 }

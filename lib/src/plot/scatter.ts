@@ -1,7 +1,7 @@
 /** Scatter plots: points such as embeddings, or eigenvalues in the complex plane. */
 import { AxesOptions, cartesianLayout, logAxes } from "./axes";
 import { Figure, Json, Trace } from "./figure";
-import { ColorRef, figure, JsonObject, obj } from "./style";
+import { ColorRef, figure, JsonObject, legendNames, obj } from "./style";
 import { describe, empty, fail, finite, Numbers, nonEmptyList, positiveForLog, resolveColor, sameLength, seriesWhere } from "./validate";
 
 /** Marker symbols. */
@@ -80,7 +80,7 @@ export function scatter(options: ScatterOptions): Figure {
     ? [{ type: "circle", xref: "x", yref: "y", layer: "below", x0: -1, x1: 1, y0: -1, y1: 1, line: { color: "#6B7280", width: 1.5, dash: "dash" } }]
     : [];
   if (options.unitCircle && (logX || logY)) fail(fn, "unitCircle cannot be drawn on log axes");
-  const layout = cartesianLayout(fn, options, options.showLegend ?? data.length > 1, logAxes(data, logX, logY), unit);
+  const layout = cartesianLayout(fn, options, legendNames(options.showLegend ?? data.length > 1, data), logAxes(data, logX, logY), unit);
   if (options.equalAxes ?? options.unitCircle === true) {
     layout.xaxis = { ...(layout.xaxis as JsonObject), constrain: "domain" };
     layout.yaxis = { ...(layout.yaxis as JsonObject), scaleanchor: "x", scaleratio: 1, constrain: "domain" };

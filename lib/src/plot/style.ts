@@ -198,16 +198,80 @@ const DEFAULT_HEIGHT = 420;
 export const TITLE_MARGIN = 52;
 /** Pixels above the plot area taken by a one-row legend. */
 export const LEGEND_MARGIN = 30;
+/** Pixels each further legend row adds: plotly's entry is one 1.3 × 13 px line of text plus 3. */
+export const LEGEND_ROW = 20;
+/**
+ * The width PNGs are drawn at (tools/browser.mjs) and about that of a
+ * notebook cell; the layout sets none, so the legend's rows are counted
+ * against it.
+ */
+export const FIGURE_WIDTH = 900;
+const MARGIN_SIDES = { l: 64, r: 24 };
+/** The plot area's width at FIGURE_WIDTH: as wide as plotly lets a horizontal legend grow before it wraps. */
+export const LEGEND_WIDTH = FIGURE_WIDTH - MARGIN_SIDES.l - MARGIN_SIDES.r;
 
-export function baseLayout(options: FigureOptions, legend: boolean): Layout {
+// A legend entry is plotly's 30 px symbol with 5 px either side, then the
+// text; entries are 5 px apart. The text is not measured (no browser here):
+// 0.6 × the 13 px font per character is wider than most text, so the
+// estimate errs towards a spare row rather than a legend over the title.
+const LEGEND_SYMBOL = 40;
+const LEGEND_GAP = 5;
+const LEGEND_CHAR = 0.6 * 13;
+
+/**
+ * How many rows plotly's horizontal legend takes for entries `names` in
+ * `width` pixels. An ungrouped legend that does not fit on one row gives
+ * every entry the width of the widest, so a row holds as many of those as
+ * fit; a grouped one (legendgroup set, as in `subplots`) packs entries
+ * left to right at their own widths.
+ */
+export function legendRows(names: readonly string[], width = LEGEND_WIDTH, grouped = false): number {
+  const widths = names.map((name) => LEGEND_SYMBOL + [...name].length * LEGEND_CHAR);
+  if (widths.length === 0) return 1;
+  if (grouped) {
+    let rows = 1;
+    let x = 0;
+    for (const w of widths) {
+      if (x > 0 && x + w + LEGEND_GAP > width) { rows++; x = 0; }
+      x += w + LEGEND_GAP;
+    }
+    return rows;
+  }
+  const total = widths.reduce((a, b) => a + b, 0) + LEGEND_GAP * (widths.length + 1);
+  if (total < width) return 1;
+  const widest = Math.max(...widths);
+  const perRow = Math.max(1, Math.ceil((width - widest) / (widest + LEGEND_GAP)));
+  return Math.ceil(widths.length / perRow);
+}
+
+/** Pixels above the plot area taken by a legend of entries `names` (0 for no legend). */
+export function legendMargin(names: false | readonly string[], width = LEGEND_WIDTH): number {
+  return names === false ? 0 : LEGEND_MARGIN + (legendRows(names, width) - 1) * LEGEND_ROW;
+}
+
+/** The names plotly lists in the legend of `traces` (every trace not hidden from it), or false when `show` is false. */
+export function legendNames(show: boolean, traces: readonly Trace[]): false | string[] {
+  return show && traces.filter((t) => t.showlegend !== false).map((t) => (typeof t.name === "string" ? t.name : ""));
+}
+
+/**
+ * The layout every builder starts from. `legend` is false, or the names the
+ * legend will list: they set how many rows the top margin keeps for it.
+ */
+export function baseLayout(options: FigureOptions, legend: false | readonly string[]): Layout {
   const title = options.title;
+  const show = legend !== false;
   return {
     template: TEMPLATE,
-    title: title ? { text: title, x: 0.01, xanchor: "left", font: { size: 17 } } : undefined,
+    // Pinned to the top of the figure: plotly otherwise centres the title in
+    // the top margin, and a margin grown for a legend of several rows would
+    // bring it down into the legend. 14 px down is where it sat centred in
+    // the 52 px of a figure without a legend.
+    title: title ? { text: title, x: 0.01, xanchor: "left", yref: "container", y: 1, yanchor: "top", pad: { t: 14 }, font: { size: 17 } } : undefined,
     height: options.height ?? DEFAULT_HEIGHT,
-    margin: { l: 64, r: 24, t: (title ? TITLE_MARGIN : 16) + (legend ? LEGEND_MARGIN : 0), b: 52 },
-    showlegend: legend,
-    legend: legend ? { orientation: "h", x: 0, xanchor: "left", y: 1.01, yanchor: "bottom", bgcolor: "rgba(255,255,255,0)" } : undefined,
+    margin: { ...MARGIN_SIDES, t: (title ? TITLE_MARGIN : 16) + legendMargin(legend), b: 52 },
+    showlegend: show,
+    legend: show ? { orientation: "h", x: 0, xanchor: "left", y: 1.01, yanchor: "bottom", bgcolor: "rgba(255,255,255,0)" } : undefined,
     hovermode: "closest",
   };
 }

@@ -1,7 +1,7 @@
 /** Several 2-D figures in one grid of panels. */
 import { positiveExtent, valuesAlong, withLogTicks } from "./axes";
 import { Figure, Json, Trace } from "./figure";
-import { baseLayout, figure, JsonObject, Layout } from "./style";
+import { baseLayout, figure, JsonObject, Layout, LEGEND_ROW, legendRows } from "./style";
 import { checkHeight, fail, nonEmptyList } from "./validate";
 
 /** Options of `subplots`. */
@@ -84,9 +84,11 @@ export function subplots(options: SubplotsOptions): Figure {
     if (isObject(f.layout.scene)) fail(fn, `figure ${i} has a 3-D scene; only 2-D figures can be combined`);
   });
   // Room, in pixels, for the overall title, the legend, and the panel titles of the top row.
-  const legend = names.size > 1;
+  const legend = names.size > 1 ? [...names] : false;
   const titlePx = options.title ? 48 : 8;
-  const top = titlePx + (legend ? 28 : 0) + 26;
+  // Every entry has a legendgroup here, and plotly puts its 10 px tracegroupgap between rows of groups.
+  const legendPx = legend ? 28 + (legendRows(legend, undefined, true) - 1) * (LEGEND_ROW + 10) : 0;
+  const top = titlePx + legendPx + 26;
   const bottom = 52;
   const rowGapPx = 84; // x ticks and title of one panel, title of the panel below
   const height = options.height ?? rows * 260 + (rows - 1) * rowGapPx + top + bottom;

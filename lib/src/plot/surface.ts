@@ -1,7 +1,7 @@
 /** A function of two variables on a grid: contour plots and 3-D surfaces, with paths (trajectories) drawn on them. */
 import { AxesOptions, cartesianLayout } from "./axes";
 import { Figure, Json, Trace } from "./figure";
-import { baseLayout, ColorRef, Colorscale, colorscaleJson, Dash, FigureOptions, figure, JsonObject, Layout, LEGEND_MARGIN, LIGHT, obj, TITLE_MARGIN } from "./style";
+import { baseLayout, ColorRef, Colorscale, colorscaleJson, Dash, FIGURE_WIDTH, FigureOptions, figure, JsonObject, Layout, legendMargin, legendNames, LIGHT, obj, TITLE_MARGIN } from "./style";
 import { checkHeight, describe, empty, fail, finite, matrix, Numbers, resolveColor, sameLength, seriesWhere } from "./validate";
 
 /** Checks a grid: z has one row per y and one column per x. */
@@ -96,7 +96,7 @@ export function contour(options: ContourOptions): Figure {
       marker: markers ? { color, size: 6, line: { color: "#FFFFFF", width: 1 } } : undefined,
     });
   });
-  const layout = cartesianLayout(fn, options, options.showLegend ?? overlays.length > 0, {});
+  const layout = cartesianLayout(fn, options, legendNames(options.showLegend ?? overlays.length > 0, data), {});
   // The view is the grid (paths leaving it are clipped), unless a range is given.
   const extent = (v: number[]): Json => [Math.min(...v), Math.max(...v)];
   layout.xaxis = { range: extent(x), ...(layout.xaxis as JsonObject), showgrid: false, zeroline: false };
@@ -182,8 +182,9 @@ export function surface(options: SurfaceOptions): Figure {
     });
   });
   const title = (t: string | undefined): JsonObject => obj({ title: t ? { text: t } : undefined });
+  const legend = legendNames(options.showLegend ?? paths.length > 0, data);
   const layout: Layout = {
-    ...baseLayout({ ...options, height: options.height ?? 560 }, options.showLegend ?? paths.length > 0),
+    ...baseLayout({ ...options, height: options.height ?? 560 }, legend),
     scene: {
       xaxis: title(options.xTitle),
       yaxis: title(options.yTitle),
@@ -192,6 +193,7 @@ export function surface(options: SurfaceOptions): Figure {
       camera: { eye: { x: 1.7, y: -1.7, z: 1.1 } },
     },
   };
-  layout.margin = { l: 10, r: 10, t: layout.title ? TITLE_MARGIN + (layout.showlegend ? LEGEND_MARGIN : 0) : 10, b: 10 };
+  const sides = 10;
+  layout.margin = { l: sides, r: sides, t: layout.title ? TITLE_MARGIN + legendMargin(legend, FIGURE_WIDTH - 2 * sides) : 10, b: 10 };
   return figure(data, layout);
 }
