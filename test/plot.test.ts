@@ -51,6 +51,19 @@ describe("colours", () => {
     expect(seriesColor(PALETTE.length + 1)).toBe(PALETTE[1]);
   });
 
+  it("dots a line whose colour repeats an earlier line's: solid for the first 8, dotted for the next 8, then dash-dotted", () => {
+    const many = lines({ series: Array.from({ length: 17 }, (_, i) => ({ name: `s${i}`, y: [i, i + 1] })) });
+    const dash = (t: Trace) => o(t.line).dash;
+    expect(PALETTE.length).toBe(8);
+    expect(many.data.slice(0, 8).map(dash)).toEqual(Array(8).fill(undefined));
+    expect(many.data.slice(8, 16).map(dash)).toEqual(Array(8).fill("dot"));
+    expect(dash(many.data[16])).toBe("dashdot");
+    expect(lineColor(many.data[8])).toBe(lineColor(many.data[0])); // the same colour, told apart by the dots
+    // A line that sets its colour or its dash keeps what it set.
+    const set = lines({ series: [...Array.from({ length: 8 }, (_, i) => ({ name: `s${i}`, y: [1] })), { name: "red", y: [1], color: "red" }, { name: "dashed", y: [1], dash: "dash" as const }] });
+    expect(set.data.slice(8).map(dash)).toEqual([undefined, "dash"]);
+  });
+
   it("lets a series pick its colour by palette index or CSS colour", () => {
     const fig = lines({ series: [{ name: "held-out", y: [1, 2], color: 1 }, { name: "ref", y: [1, 1], color: "black" }] });
     expect(fig.data.map(lineColor)).toEqual([PALETTE[1], "black"]);

@@ -1,7 +1,7 @@
 /** Line plots: loss curves, schedules, sequences on linear or log axes. */
 import { AxesOptions, cartesianLayout, logAxes } from "./axes";
 import { Figure, Trace } from "./figure";
-import { ColorRef, Dash, figure, legendNames, obj } from "./style";
+import { ColorRef, Dash, figure, legendNames, obj, seriesDash } from "./style";
 import { empty, finite, Numbers, nonEmptyList, positiveForLog, resolveColor, sameLength, seriesWhere } from "./validate";
 
 /**
@@ -63,7 +63,7 @@ export function lines(options: LinesOptions): Figure {
       mode,
       x,
       y,
-      line: obj({ color, width: s.width ?? 2, dash: s.dash }),
+      line: obj({ color, width: s.width ?? 2, dash: s.dash ?? (s.color === undefined ? seriesDash(i) : undefined) }),
       marker: mode === "lines" ? undefined : { color, size: 6 },
     };
   });

@@ -60,6 +60,19 @@ export function seriesColor(index: number): string {
   return PALETTE[index % PALETTE.length];
 }
 
+/**
+ * The dash of line number `index` when neither its colour nor its dash is
+ * set: solid through the palette once, then dotted, then dash-dotted. Past
+ * the palette's length the colours repeat (lesson 06 draws nine cells), and a
+ * line that repeats another's colour must not look the same as that line.
+ * Not dashed: the grey reference lines of `shapes` are dashed by default.
+ */
+export function seriesDash(index: number): Dash | undefined {
+  if (!Number.isInteger(index) || index < 0) throw new Error(`seriesDash: index must be a non-negative integer, got ${index}`);
+  const cycle = Math.floor(index / PALETTE.length);
+  return cycle === 0 ? undefined : (["dot", "dashdot", "longdashdot"] as const)[(cycle - 1) % 3];
+}
+
 /** A blue–white–red scale for signed data centred on `zmid` (ColorBrewer RdBu, reversed: negative is blue). */
 export const DIVERGING: Colorscale = [
   [0, "#2166AC"],
