@@ -59,9 +59,9 @@ describe("colours", () => {
     expect(many.data.slice(8, 16).map(dash)).toEqual(Array(8).fill("dot"));
     expect(dash(many.data[16])).toBe("dashdot");
     expect(lineColor(many.data[8])).toBe(lineColor(many.data[0])); // the same colour, told apart by the dots
-    // A line that sets its colour or its dash keeps what it set.
-    const set = lines({ series: [...Array.from({ length: 8 }, (_, i) => ({ name: `s${i}`, y: [1] })), { name: "red", y: [1], color: "red" }, { name: "dashed", y: [1], dash: "dash" as const }] });
-    expect(set.data.slice(8).map(dash)).toEqual([undefined, "dash"]);
+    // A palette index chosen by the line counts as its number (lesson 06 picks them); a CSS colour or a dash is kept as set.
+    const set = lines({ series: [{ name: "ninth", y: [1], color: 8 }, { name: "first", y: [1], color: 0 }, { name: "red", y: [1], color: "red" }, { name: "dashed", y: [1], color: 9, dash: "dash" as const }] });
+    expect(set.data.map(dash)).toEqual(["dot", undefined, undefined, "dash"]);
   });
 
   it("lets a series pick its colour by palette index or CSS colour", () => {

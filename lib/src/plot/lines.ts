@@ -56,6 +56,8 @@ export function lines(options: LinesOptions): Figure {
     if (logX) positiveForLog(where, s.x === undefined ? "x (default 0..n-1)" : "x", x, "x");
     if (logY) positiveForLog(where, "y", y, "y");
     const color = resolveColor(where, s.color, i);
+    // Past the palette's length, a palette colour repeats: such a line gets a dash of its own (a CSS colour does not).
+    const paletteIndex = s.color === undefined ? i : typeof s.color === "number" ? s.color : null;
     const mode = s.mode ?? "lines";
     return {
       type: "scatter",
@@ -63,7 +65,7 @@ export function lines(options: LinesOptions): Figure {
       mode,
       x,
       y,
-      line: obj({ color, width: s.width ?? 2, dash: s.dash ?? (s.color === undefined ? seriesDash(i) : undefined) }),
+      line: obj({ color, width: s.width ?? 2, dash: s.dash ?? (paletteIndex === null ? undefined : seriesDash(paletteIndex)) }),
       marker: mode === "lines" ? undefined : { color, size: 6 },
     };
   });

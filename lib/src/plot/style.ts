@@ -61,8 +61,9 @@ export function seriesColor(index: number): string {
 }
 
 /**
- * The dash of line number `index` when neither its colour nor its dash is
- * set: solid through the palette once, then dotted, then dash-dotted. Past
+ * The dash of a line drawn in palette colour number `index` (its own number
+ * in the figure, or the index it chose) when it sets no dash: solid through
+ * the palette once, then dotted, then dash-dotted. Past
  * the palette's length the colours repeat (lesson 06 draws nine cells), and a
  * line that repeats another's colour must not look the same as that line.
  * Not dashed: the grey reference lines of `shapes` are dashed by default.
