@@ -173,6 +173,35 @@ describe("trainInWorkers", () => {
     expect(reports).not.toContain("queued");
   });
 
+  it("stops every run when the caller's signal is aborted, or the process is interrupted (SIGINT, as Jupyter does)", async () => {
+    for (const how of ["signal", "SIGINT"] as const) {
+      const reports: string[] = [];
+      const controller = new AbortController();
+      const listeners = process.listenerCount("SIGINT");
+      let during = -1;
+      const call = trainInWorkers([job("endless", 1, 10_000_000), job("endless too", 2, 10_000_000)], {
+        workerScript: WORKER,
+        signal: controller.signal,
+        onReport: (name) => {
+          reports.push(name);
+          if (reports.length === 4) {
+            during = process.listenerCount("SIGINT");
+            if (how === "signal") controller.abort();
+            else process.emit("SIGINT");
+          }
+        },
+      });
+      await expect(call).rejects.toThrow(how === "signal" ? /stopped by the caller's signal; every run was stopped/ : /interrupted \(SIGINT\); every run was stopped/);
+      expect(during).toBe(listeners + 1);
+      expect(process.listenerCount("SIGINT")).toBe(listeners); // the listener goes with the call
+      const atStop = reports.length;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(reports.length).toBe(atStop);
+    }
+    const aborted = AbortSignal.abort();
+    await expect(trainInWorkers([job("a", 1, 5)], { workerScript: WORKER, signal: aborted })).rejects.toThrow(/aborted before any run started/);
+  });
+
   it("rejects with the failed run's name and its error, and names bad calls", async () => {
     const bad = { ...job("too small", 1, 5), model: { vocabSize: V, hidden: 0, layers: 1, seed: 1 } };
     await expect(trainInWorkers([job("fine", 1, 5), bad], { workerScript: WORKER })).rejects.toThrow(/run "too small" failed: stackedLSTMModel: hidden must be a positive integer, got 0/);

@@ -64,6 +64,13 @@ export interface TrainInWorkersOptions {
   onReport?: (name: string, report: StreamTrainingReport) => void;
   /** The compiled worker script (default: trainWorker.js beside this module, in the built library). */
   workerScript?: string;
+  /**
+   * Stops every run when it is aborted. The process's SIGINT does the same
+   * while the call runs: it is how Jupyter interrupts a kernel, and a student
+   * who interrupts the cell expects the training to stop, not to go on in
+   * the background on every core.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a worker sends: reports while it trains, then the weights or an error. */
@@ -97,10 +104,17 @@ function currentLinalg(): WorkerLinalg {
   throw new Error(`trainInWorkers: a worker cannot set up the products this thread uses ("${active.name}" on backend "${backend}"); use jsLinalg or useTensorFlowLinalg`);
 }
 
-/** The workers running now, so that one run's failure can stop the others. */
+/** The workers running now, so that one run's failure, or an interrupt, can stop the others. */
 interface Pool {
   running: Set<Worker>;
-  failed: boolean;
+  /** Why the runs were stopped, once they were. */
+  stopped: string | null;
+}
+
+function stopAll(pool: Pool, reason: string): void {
+  if (pool.stopped !== null) return;
+  pool.stopped = reason;
+  for (const worker of pool.running) void worker.terminate();
 }
 
 function runOne(job: StreamTrainingJob, script: string, products: WorkerLinalg, pool: Pool, onReport?: (name: string, r: StreamTrainingReport) => void): Promise<TrainedRun> {
@@ -116,11 +130,7 @@ function runOne(job: StreamTrainingJob, script: string, products: WorkerLinalg, 
       if (settled) return;
       settle();
       void worker.terminate();
-      if (!pool.failed) {
-        // The call rejects with this error; the other runs' results would be thrown away, so stop them now.
-        pool.failed = true;
-        for (const other of pool.running) void other.terminate();
-      }
+      stopAll(pool, `run "${job.name}" failed`); // the call rejects with this error: the other runs' results would be thrown away
       reject(new Error(`trainInWorkers: run "${job.name}" failed: ${message}`));
     };
     worker.on("message", (m: WorkerMessage) => {
@@ -144,7 +154,7 @@ function runOne(job: StreamTrainingJob, script: string, products: WorkerLinalg, 
       }
     });
     worker.on("error", (e) => fail(e.message));
-    worker.on("exit", (code) => fail(pool.failed ? "stopped, because another run failed" : `its worker exited (code ${code}) before sending the weights`));
+    worker.on("exit", (code) => fail(pool.stopped !== null ? `stopped: ${pool.stopped}` : `its worker exited (code ${code}) before sending the weights`));
   });
 }
 
@@ -152,7 +162,7 @@ function runOne(job: StreamTrainingJob, script: string, products: WorkerLinalg, 
  * Trains every job, `workers` at a time, each in a worker thread of its own,
  * and returns the trained models in the order of the jobs. The first run
  * that fails rejects the whole call with its error; the runs still going are
- * stopped.
+ * stopped, and so are all of them on an interrupt (`signal`, SIGINT).
  * Used in lesson 10.
  */
 export async function trainInWorkers(jobs: readonly StreamTrainingJob[], options: TrainInWorkersOptions = {}): Promise<TrainedRun[]> {
@@ -164,15 +174,38 @@ export async function trainInWorkers(jobs: readonly StreamTrainingJob[], options
   const script = options.workerScript ?? path.join(__dirname, "trainWorker.js");
   if (!fs.existsSync(script)) throw new Error(`trainInWorkers: no worker script at ${script}; build the library (npm run build)`);
   const products = currentLinalg();
+  const signal = options.signal;
+  if (signal?.aborted) throw new Error("trainInWorkers: the signal was aborted before any run started");
   const results: TrainedRun[] = new Array(jobs.length);
-  const pool: Pool = { running: new Set(), failed: false };
+  const pool: Pool = { running: new Set(), stopped: null };
   let next = 0;
   const slot = async () => {
-    while (next < jobs.length && !pool.failed) {
+    while (next < jobs.length && pool.stopped === null) {
       const k = next++;
       results[k] = await runOne(jobs[k], script, products, pool, options.onReport);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, slot));
+  let interrupt: (reason: string) => void = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    interrupt = (reason) => {
+      stopAll(pool, reason);
+      reject(new Error(`trainInWorkers: ${reason}; every run was stopped`));
+    };
+  });
+  const onSigint = () => interrupt("interrupted (SIGINT)");
+  const onAbort = () => interrupt("stopped by the caller's signal");
+  // Not before this turn of the event loop has ended. tslab runs a cell's synchronous part with vm's
+  // breakOnSigint, which takes the SIGINT listeners off while it runs and, when it ends, leaves the
+  // signal to its default action if a listener was added meanwhile: the next interrupt then killed the
+  // kernel (test/kernel-interrupt.test.ts).
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  process.on("SIGINT", onSigint);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await Promise.race([Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, slot)), interrupted]);
+  } finally {
+    process.off("SIGINT", onSigint);
+    signal?.removeEventListener("abort", onAbort);
+  }
   return results;
 }
